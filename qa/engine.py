@@ -1,0 +1,65 @@
+"""The library's front door: load model and index once, then answer questions as plain dicts."""
+from __future__ import annotations
+
+import threading
+import unicodedata
+
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import BadQuestion
+from .index import Index, open_index
+from .retrieve import Hit, Retriever
+
+MAX_QUESTION = 500
+
+
+def check_question(question) -> str:
+    """The question, trimmed; BadQuestion with a reason a person understands otherwise."""
+    if not isinstance(question, str):
+        raise BadQuestion("问题必须是文本")
+    q = question.strip()
+    if not q:
+        raise BadQuestion("问题为空：请输入一个问题")
+    if len(q) > MAX_QUESTION:
+        raise BadQuestion(f"问题太长（{len(q)} 字，上限 {MAX_QUESTION} 字）：请只保留要问的内容")
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\t\n" for c in q):
+        raise BadQuestion("问题里有控制字符或无效字符：请检查编码后重新输入")
+    return " ".join(q.split())
+
+
+def hit_dict(hit: Hit, rank: int) -> dict:
+    p = hit.passage
+    return {"rank": rank, "source": p.source, "title": p.title, "part": p.part, "clause": p.clause,
+            "clause_title": p.clause_title, "section": p.section, "text": p.text,
+            "start": p.start, "end": p.end, "line": p.line, "doc_id": p.doc_id,
+            "score": round(float(hit.score), 4), "dense": round(hit.dense, 4),
+            "lexical": round(hit.lexical, 3), "via": hit.via,
+            "sources": p.sources, "variants": p.variants}
+
+
+class QA:
+    """One per process: holds the embedder, the index and the retriever."""
+
+    def __init__(self, model: str | None = None, index_dir=None, corpus=None,
+                 embedder: Embedder | None = None, progress: bool = False):
+        self.embedder = embedder or SentenceTransformerEmbedder(model, progress=progress)
+        self.index_dir, self.corpus_paths, self.progress = index_dir, corpus, progress
+        self._lock = threading.Lock()
+        self.index: Index = open_index(self.embedder, corpus, index_dir, progress=progress)
+        self.retriever = Retriever(self.index, self.embedder)
+
+    def reload(self, corpus=None) -> None:
+        """Re-read the corpus folders (after an upload or removal) and swap the index in."""
+        with self._lock:
+            if corpus is not None:
+                self.corpus_paths = corpus
+            index = open_index(self.embedder, self.corpus_paths, self.index_dir, progress=self.progress)
+            self.index, self.retriever = index, Retriever(index, self.embedder)
+
+    def search(self, question: str, k: int = 10) -> list[dict]:
+        q = check_question(question)
+        return [hit_dict(h, r) for r, h in enumerate(self.retriever.search(q, k), start=1)]
+
+    def ask(self, question: str, k: int = 10, history: list[dict] | None = None) -> dict:
+        from .answer import answer
+        q = check_question(question)
+        return answer(self, q, k=k, history=history or [])

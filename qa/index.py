@@ -1,0 +1,174 @@
+"""The saved search index: a folder of plain files (JSONL, a FAISS file) described by a manifest."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import bm25
+from .corpus import PARSER_VERSION, Corpus, build_corpus, content_hash, read_sources
+from .embed import EMBEDDINGS_DIR, Embedder
+from .errors import BadFile, IndexCorrupt
+from .structure import Document, Passage
+from .tokenize import tokenize
+
+FORMAT_VERSION = 1
+DEFAULT_INDEX_DIR = EMBEDDINGS_DIR / "index"
+FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss")
+
+
+@dataclass
+class Index:
+    passages: list[Passage]
+    documents: list[Document]
+    tokens: list[list[str]]
+    vectors: object           # faiss.IndexFlatIP over normalised vectors: inner product = cosine
+    manifest: dict
+    errors: list[BadFile]
+
+    def __post_init__(self):
+        self.bm25 = bm25.build(self.tokens)
+        self.docs = {d.id: d for d in self.documents}
+
+
+def index_text(p: Passage) -> str:
+    """What is embedded and tokenised: the passage with the headings it sits under, since a
+    clause's own words rarely repeat the document title or its part heading."""
+    context = [x for x in (p.title if not p.title.startswith("（续文）") else "", p.part, p.section) if x]
+    return ("／".join(context) + "\n" if context else "") + p.text
+
+
+def _sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def build(corpus: Corpus, embedder: Embedder, progress: bool = False) -> Index:
+    import faiss
+    texts = [index_text(p) for p in corpus.passages]
+    if progress:
+        print(f"正在建立索引：{len(corpus.documents)} 篇文档，{len(texts)} 个段落……", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    vecs = embedder.embed(texts, "passage") if texts else np.zeros((0, embedder.dim), np.float32)
+    vectors = faiss.IndexFlatIP(embedder.dim)
+    if len(vecs):
+        vectors.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
+                "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
+                "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "build_seconds": round(time.perf_counter() - t0, 2)}
+    return Index(corpus.passages, corpus.documents, [tokenize(t) for t in texts], vectors, manifest,
+                 list(corpus.errors))
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def save(index: Index, folder: str | Path) -> Path:
+    """Write to a temporary sibling folder, then swap it in: a crash mid-write leaves the
+    previous index in place and usable."""
+    import faiss
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".index-", dir=folder.parent))
+    try:
+        _write_jsonl(tmp / "passages.jsonl", (p.to_dict() for p in index.passages))
+        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents))
+        _write_jsonl(tmp / "tokens.jsonl", index.tokens)
+        faiss.write_index(index.vectors, str(tmp / "vectors.faiss"))
+        manifest = dict(index.manifest, checksums={n: _sha(tmp / n) for n in FILES})
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        old = folder.with_name(folder.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def read_manifest(folder: str | Path) -> dict:
+    path = Path(folder) / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{path} 无法读取：{e}") from None
+
+
+def load(folder: str | Path, errors: list[BadFile] | None = None) -> Index:
+    """Load a saved index, checking every file against the manifest's checksums."""
+    import faiss
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    for name in FILES:
+        path = folder / name
+        if not path.exists():
+            raise IndexCorrupt(f"索引缺少文件 {name}")
+        if manifest.get("checksums", {}).get(name) != _sha(path):
+            raise IndexCorrupt(f"索引文件 {name} 与清单的校验和不一致")
+    try:
+        passages = [Passage.from_dict(json.loads(l)) for l in open(folder / "passages.jsonl", encoding="utf-8")]
+        documents = [Document(**{**json.loads(l), "lines": [tuple(x) for x in json.loads(l)["lines"]]})
+                     for l in open(folder / "documents.jsonl", encoding="utf-8")]
+        tokens = [json.loads(l) for l in open(folder / "tokens.jsonl", encoding="utf-8")]
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
+        raise IndexCorrupt(f"索引无法解析：{type(e).__name__}: {e}") from None
+    if not (len(passages) == len(tokens) == vectors.ntotal == manifest.get("passages")) \
+            or vectors.d != manifest.get("dim"):
+        raise IndexCorrupt("索引各文件的条数或维度不一致")
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    for d in documents:
+        d.passages = by_doc.get(d.id, [])
+    return Index(passages, documents, tokens, vectors, manifest, list(errors or []))
+
+
+def open_index(embedder: Embedder, corpus_paths=None, folder: str | Path | None = None,
+               progress: bool = False) -> Index:
+    """The index for these corpus files and this model: loaded when the saved one matches,
+    otherwise (missing, stale, corrupt) rebuilt and saved."""
+    folder = Path(folder) if folder else DEFAULT_INDEX_DIR
+    sources, errors = read_sources(corpus_paths)
+    want = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
+            "dim": embedder.dim, "corpus_hash": content_hash(sources)}
+    reason = ""
+    try:
+        manifest = read_manifest(folder)
+        stale = [k for k, v in want.items() if manifest.get(k) != v]
+        if not stale:
+            return load(folder, errors)
+        reason = "语料或模型已变化（" + "、".join(stale) + "）"
+    except FileNotFoundError:
+        reason = "尚未建立索引"
+    except IndexCorrupt as e:
+        reason = f"索引已损坏：{e}"
+    if progress:
+        print(f"{reason}，重新建立索引。", file=sys.stderr, flush=True)
+    index = build(build_corpus(sources, errors), embedder, progress=progress)
+    try:
+        save(index, folder)
+    except OSError as e:       # a read-only disk still gets a working, unsaved index
+        print(f"警告：索引无法保存到 {folder}：{e}", file=sys.stderr)
+    return index

@@ -1,0 +1,97 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused, with outline references resolved first."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .bm25 import scores as bm25_scores
+from .embed import Embedder
+from .fusion import rrf, top
+from .index import Index
+from .refs import Ref, find_ref
+from .structure import Passage
+from .tokenize import tokenize
+from .versions import bigrams, contained
+
+POOL = 50                    # candidates taken from each retriever before fusion
+DENSE_WEIGHT, BM25_WEIGHT = 1.0, 1.0
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float
+    dense: float = 0.0        # cosine of question and passage
+    lexical: float = 0.0      # BM25 score
+    via: str = "search"       # "search" or "reference" (the question named this clause/part)
+    extra: dict = field(default_factory=dict)
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder):
+        self.index = index
+        self.embedder = embedder
+        self.searchable = np.array([p.kind != "part" for p in index.passages], dtype=bool)
+
+    def dense(self, question: str, n: int) -> tuple[list[int], dict[int, float]]:
+        if self.index.vectors.ntotal == 0:
+            return [], {}
+        q = self.embedder.embed([question], "query")
+        sims, ids = self.index.vectors.search(q, min(n * 2, self.index.vectors.ntotal))
+        # FAISS pads missing results with -1: never use it as a list index.
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], sims[0]) if i >= 0 and self.searchable[i]]
+        return [i for i, _ in pairs[:n]], dict(pairs)
+
+    def lexical(self, question: str, n: int) -> tuple[list[int], dict[int, float]]:
+        s = bm25_scores(self.index.bm25, tokenize(question))
+        s[~self.searchable] = 0
+        order = [int(i) for i in np.argsort(-s, kind="stable")[:n] if s[i] > 0]
+        return order, {i: float(s[i]) for i in order}
+
+    def search(self, question: str, k: int = 10, ref: Ref | None = None) -> list[Hit]:
+        ref = find_ref(question) if ref is None else ref
+        dense_ids, dense_s = self.dense(question, POOL)
+        lex_ids, lex_s = self.lexical(question, POOL)
+        fused = rrf([dense_ids, lex_ids], [DENSE_WEIGHT, BM25_WEIGHT], k=RRF_K)
+        hits = [Hit(self.index.passages[i], s, dense_s.get(i, 0.0), lex_s.get(i, 0.0))
+                for i, s in top(fused, max(k, POOL))]
+        named = self.lookup(ref, question)
+        if named:
+            first = {id(p) for p in named}
+            top_score = hits[0].score if hits else 1.0
+            hits = [Hit(p, top_score + 1.0 / (r + 1), via="reference") for r, p in enumerate(named)] + \
+                   [h for h in hits if id(h.passage) not in first]
+        return hits[:k]
+
+    def _structured_doc(self, question: str) -> str | None:
+        """The document a clause/part number refers to: the one whose title the question
+        names, else the first with clauses (the 《意见》 in the default corpus)."""
+        docs = [d for d in self.index.documents if any(p.clause_no for p in d.passages)]
+        if not docs:
+            docs = [d for d in self.index.documents if any(p.kind == "part" for p in d.passages)]
+        if not docs:
+            return None
+        q = bigrams(question)
+        best = max(docs, key=lambda d: (contained(bigrams(d.title), q), -self.index.documents.index(d)))
+        return best.id
+
+    def lookup(self, ref: Ref, question: str = "") -> list[Passage]:
+        """Passages a question names by number, in outline order (empty when it names none)."""
+        if not ref:
+            return []
+        doc_id = self._structured_doc(question)
+        if doc_id is None:
+            return []
+        # Merged passages may have the other version as primary: match on any source.
+        mine = [p for p in self.index.passages if any(s["doc_id"] == doc_id for s in p.sources) or p.doc_id == doc_id]
+        clauses = sorted({p.clause_no for p in mine if p.clause_no})
+        parts = sorted({p.part_no for p in mine if p.kind == "part"})
+        if ref.clause or ref.last_clause:
+            n = ref.clause or (clauses[-1] if clauses else 0)
+            return [p for p in mine if p.clause_no == n and p.kind == "clause"]
+        n = ref.part or (parts[-1] if parts else 0)
+        heading = [p for p in mine if p.kind == "part" and p.part_no == n]
+        body = [p for p in mine if p.part_no == n and p.kind != "part"]
+        return heading + body
