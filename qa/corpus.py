@@ -14,7 +14,7 @@ from .tokenize import segment
 from .versions import attach_fragments, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
-PARSER_VERSION = 1   # bump when parsing changes, so saved indexes are rebuilt
+PARSER_VERSION = 2   # bump when parsing changes, so saved indexes are rebuilt
 
 
 @dataclass

@@ -18,11 +18,14 @@ from .corpus import PARSER_VERSION, Corpus, build_corpus, content_hash, read_sou
 from .embed import EMBEDDINGS_DIR, Embedder
 from .errors import BadFile, IndexCorrupt
 from .structure import Document, Passage
+from .text import clause_spans, sentence_spans
 from .tokenize import tokenize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 DEFAULT_INDEX_DIR = EMBEDDINGS_DIR / "index"
-FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss")
+FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss", "units.jsonl", "units.faiss")
+UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
+UNIT_MIN = 6
 
 
 @dataclass
@@ -31,6 +34,8 @@ class Index:
     documents: list[Document]
     tokens: list[list[str]]
     vectors: object           # faiss.IndexFlatIP over normalised vectors: inner product = cosine
+    units: list[tuple[int, int, int]]   # (passage index, start, end in passage text): sentences
+    unit_vectors: object      # faiss.IndexFlatIP, one row per unit
     manifest: dict
     errors: list[BadFile]
 
@@ -42,8 +47,34 @@ class Index:
 def index_text(p: Passage) -> str:
     """What is embedded and tokenised: the passage with the headings it sits under, since a
     clause's own words rarely repeat the document title or its part heading."""
-    context = [x for x in (p.title if not p.title.startswith("（续文）") else "", p.part, p.section) if x]
+    titled = p.start > 0 and not p.title.startswith("（续文）")   # a lead passage holds its title already
+    context = [x for x in (p.title if titled else "", p.part, p.section) if x]
     return ("／".join(context) + "\n" if context else "") + p.text
+
+
+def passage_units(passages: list[Passage]) -> list[tuple[int, int, int]]:
+    """Sentence-sized pieces of every passage: a question usually matches one sentence
+    of a long clause, and a whole-clause vector blurs it."""
+    units = []
+    for i, p in enumerate(passages):
+        for s, e in sentence_spans(p.text):
+            for a, b in (clause_spans(p.text, s, e) if e - s > UNIT_SPLIT else [(s, e)]):
+                if b - a >= UNIT_MIN:
+                    units.append((i, a, b))
+    return units
+
+
+def unit_text(p: Passage, start: int, end: int) -> str:
+    title = p.title if p.start > 0 and not p.title.startswith("（续文）") else ""
+    return (title + "\n" if title else "") + p.text[start:end]
+
+
+def _flat(vecs: np.ndarray, dim: int):
+    import faiss
+    index = faiss.IndexFlatIP(dim)
+    if len(vecs):
+        index.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    return index
 
 
 def _sha(path: Path) -> str:
@@ -55,21 +86,21 @@ def _sha(path: Path) -> str:
 
 
 def build(corpus: Corpus, embedder: Embedder, progress: bool = False) -> Index:
-    import faiss
     texts = [index_text(p) for p in corpus.passages]
     if progress:
         print(f"正在建立索引：{len(corpus.documents)} 篇文档，{len(texts)} 个段落……", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    vecs = embedder.embed(texts, "passage") if texts else np.zeros((0, embedder.dim), np.float32)
-    vectors = faiss.IndexFlatIP(embedder.dim)
-    if len(vecs):
-        vectors.add(np.ascontiguousarray(vecs, dtype=np.float32))
+    units = passage_units(corpus.passages)
+    unit_texts = [unit_text(corpus.passages[i], s, e) for i, s, e in units]
+    empty = np.zeros((0, embedder.dim), np.float32)
+    vectors = _flat(embedder.embed(texts, "passage") if texts else empty, embedder.dim)
+    unit_vectors = _flat(embedder.embed(unit_texts, "passage") if unit_texts else empty, embedder.dim)
     manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
                 "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "build_seconds": round(time.perf_counter() - t0, 2)}
-    return Index(corpus.passages, corpus.documents, [tokenize(t) for t in texts], vectors, manifest,
-                 list(corpus.errors))
+    return Index(corpus.passages, corpus.documents, [tokenize(t) for t in texts], vectors,
+                 units, unit_vectors, manifest, list(corpus.errors))
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -90,6 +121,8 @@ def save(index: Index, folder: str | Path) -> Path:
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in index.documents))
         _write_jsonl(tmp / "tokens.jsonl", index.tokens)
         faiss.write_index(index.vectors, str(tmp / "vectors.faiss"))
+        _write_jsonl(tmp / "units.jsonl", index.units)
+        faiss.write_index(index.unit_vectors, str(tmp / "units.faiss"))
         manifest = dict(index.manifest, checksums={n: _sha(tmp / n) for n in FILES})
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
         old = folder.with_name(folder.name + ".old")
@@ -132,17 +165,20 @@ def load(folder: str | Path, errors: list[BadFile] | None = None) -> Index:
                      for l in open(folder / "documents.jsonl", encoding="utf-8")]
         tokens = [json.loads(l) for l in open(folder / "tokens.jsonl", encoding="utf-8")]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        units = [tuple(json.loads(l)) for l in open(folder / "units.jsonl", encoding="utf-8")]
+        unit_vectors = faiss.read_index(str(folder / "units.faiss"))
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as e:
         raise IndexCorrupt(f"索引无法解析：{type(e).__name__}: {e}") from None
     if not (len(passages) == len(tokens) == vectors.ntotal == manifest.get("passages")) \
-            or vectors.d != manifest.get("dim"):
+            or vectors.d != manifest.get("dim") or unit_vectors.ntotal != len(units) \
+            or any(not 0 <= u[0] < len(passages) for u in units):
         raise IndexCorrupt("索引各文件的条数或维度不一致")
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc_id, []).append(p)
     for d in documents:
         d.passages = by_doc.get(d.id, [])
-    return Index(passages, documents, tokens, vectors, manifest, list(errors or []))
+    return Index(passages, documents, tokens, vectors, units, unit_vectors, manifest, list(errors or []))
 
 
 def open_index(embedder: Embedder, corpus_paths=None, folder: str | Path | None = None,

@@ -180,10 +180,10 @@ def _chunks(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]
         return [(start, end)]
     spans = sentence_spans(text, start, end)
     pieces: list[tuple[int, int]] = []
-    for s, e in spans:          # a single overlong sentence is cut at commas, then hard
-        while e - s > limit:
-            cut = text.rfind("，", s, s + limit)
-            cut = cut + 1 if cut > s + limit // 3 else s + limit
+    for s, e in spans:          # only a sentence too long to cite whole is cut, at a comma
+        while e - s > CLAUSE_MAX:
+            cut = text.rfind("，", s, s + CLAUSE_MAX)
+            cut = cut + 1 if cut > s + CLAUSE_MAX // 3 else s + CLAUSE_MAX
             pieces.append((s, cut))
             s = cut
         pieces.append((s, e))
@@ -243,8 +243,10 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
                            kind=kind, text=doc.text[s:e], start=s, end=e, line=doc.line_at(s),
                            part_no=part_no, part=part, section=section, **kw))
 
-    for b, s in placed:
+    for n, (b, s) in enumerate(placed):
         e = s + len(b.text)
+        if n == 0 and b.kind == "body":
+            s = 0   # the lead paragraph carries the title and date lines above it
         if b.kind == "part":
             part_no, part, section, current_clause = b.number, b.text, "", 0
             add("part", s, e)

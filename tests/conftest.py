@@ -1,0 +1,58 @@
+"""Shared fixtures: the real corpus, the real model and index (loaded once), and a small fake embedder."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embed import Embedder
+from qa.text import fold
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "data" / "corpus"
+
+
+class HashEmbedder(Embedder):
+    """Deterministic stand-in for plumbing tests only: hashed character bigrams. Never used
+    for quality claims, never used by the product."""
+
+    name = "hash-bigram-test"
+    dim = 64
+
+    def embed(self, texts, kind):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for r, t in enumerate(texts):
+            t = fold(t)
+            for i in range(len(t) - 1):
+                h = int(hashlib.md5(t[i:i + 2].encode()).hexdigest()[:8], 16)
+                out[r, h % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from qa.corpus import load_corpus
+    return load_corpus([CORPUS])
+
+
+@pytest.fixture(scope="session")
+def opinion(corpus):
+    """The 《意见》 as parsed from 000 (the fuller version)."""
+    return next(d for d in corpus.documents if d.source.startswith("000") and "意见" in d.title)
+
+
+@pytest.fixture(scope="session")
+def real_qa(tmp_path_factory):
+    """The product's engine: real model, real FAISS index, real corpus (built once per run)."""
+    from qa.engine import QA
+    index_dir = os.environ.get("QA_TEST_INDEX") or tmp_path_factory.mktemp("index") / "index"
+    return QA(index_dir=index_dir, corpus=[CORPUS])
+
+
+@pytest.fixture
+def fake_embedder():
+    return HashEmbedder()
