@@ -40,8 +40,17 @@ class Index:
     errors: list[BadFile]
 
     def __post_init__(self):
+        from .relations import extract
         self.bm25 = bm25.build(self.tokens)
         self.docs = {d.id: d for d in self.documents}
+        n = self.unit_vectors.ntotal
+        self.unit_matrix = self.unit_vectors.reconstruct_n(0, n) if n else np.zeros((0, 1), np.float32)
+        self.units_of: dict[int, list[int]] = {}
+        for u, (pi, _, _) in enumerate(self.units):
+            self.units_of.setdefault(pi, []).append(u)
+        self.position = {id(p): i for i, p in enumerate(self.passages)}
+        self.relations = extract(self.passages)
+        self.vocab = {t for toks in self.tokens for t in toks}
 
 
 def index_text(p: Passage) -> str:

@@ -46,10 +46,14 @@ class Retriever:
         # FAISS pads missing results with -1: never use it as a list index.
         return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
 
-    def dense(self, question: str, n: int) -> tuple[list[int], dict[int, float], dict[int, tuple[int, float]]]:
+    def query_vector(self, question: str) -> np.ndarray:
+        return self.embedder.embed([question], "query")
+
+    def dense(self, question: str, n: int, qvec: np.ndarray | None = None
+              ) -> tuple[list[int], dict[int, float], dict[int, tuple[int, float]]]:
         """Passages by PASSAGE_SHARE x passage cosine + the rest x best-sentence cosine.
         Also returns, per passage, its best sentence (unit index, cosine)."""
-        q = self.embedder.embed([question], "query")
+        q = self.query_vector(question) if qvec is None else qvec
         whole = self._knn(self.index.vectors, q, n * 4)
         parts = self._knn(self.index.unit_vectors, q, n * 12)
         floor_whole = min(whole.values(), default=0.0)
@@ -74,13 +78,15 @@ class Retriever:
         order = [int(i) for i in np.argsort(-s, kind="stable")[:n] if s[i] > 0]
         return order, {i: float(s[i]) for i in order}
 
-    def search(self, question: str, k: int = 10, ref: Ref | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 10, ref: Ref | None = None,
+               qvec: np.ndarray | None = None, lexical_text: str | None = None) -> list[Hit]:
+        """Ranked passages. `lexical_text` lets a follow-up add the previous turn's words to BM25."""
         ref = find_ref(question) if ref is None else ref
-        dense_ids, dense_s, best = self.dense(question, POOL)
-        lex_ids, lex_s = self.lexical(question, POOL)
+        dense_ids, dense_s, best = self.dense(question, POOL, qvec)
+        lex_ids, lex_s = self.lexical(lexical_text or question, POOL)
         fused = weighted_sum([dense_s, lex_s], [DENSE_WEIGHT, BM25_WEIGHT])
         hits = [Hit(self.index.passages[i], s, dense_s.get(i, 0.0), lex_s.get(i, 0.0),
-                    extra={"best_unit": best.get(i, (-1, 0.0))[0]})
+                    extra={"best_unit": best.get(i, (-1, 0.0))[0], "best_unit_score": best.get(i, (-1, 0.0))[1]})
                 for i, s in top(fused, max(k, POOL))]
         named = self.lookup(ref, question)
         if named:
