@@ -18,7 +18,11 @@ def _print_answer(res: dict) -> None:
     print()
     for c in res.get("citations", []):
         loc = " ".join(x for x in (c["part"], c["clause"]) if x)
-        print(f"[{c['rank']}] 《{c['title']}》 {loc}  —— {c['source']} 第{c['line']}行")
+        files = "、".join(f"{s['source']} 第{s['line']}行" for s in c.get("sources") or []) or c["source"]
+        print(f"[{c['rank']}] 《{c['title']}》 {loc}  —— {files}")
+    if not res.get("found"):
+        for p in res.get("passages", [])[:3]:
+            print(f"  可能相关：《{p['title']}》{p['clause']} {p['text'][:60]}…")
 
 
 def cmd_ask(args) -> int:
@@ -43,6 +47,46 @@ def cmd_ask(args) -> int:
         print(json.dumps(res, ensure_ascii=False) if args.json else res.get("answer", res.get("error")),
               flush=True)
     return 0
+
+
+def cmd_relations(args) -> int:
+    qa = _engine(args)
+    rows = [r.to_dict() for r in qa.index.relations]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in qa.index.relations:
+        where = " ".join(x for x in (r.clause, f"《{r.title}》" if not r.clause else "") if x)
+        print(f"{r.arrow}  {where}")
+        if r.condition:
+            print(f"    条件：{r.condition}")
+        if r.consequence:
+            print(f"    后果：{r.consequence}")
+    print(f"\n共 {len(rows)} 条报告关系")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    """Interactive mode: follow-up questions see the earlier turns."""
+    qa = _engine(args)
+    history: list[dict] = []
+    print("输入问题后回车；空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input("问：").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        try:
+            res = qa.ask(question, k=args.k, history=history)
+        except BadQuestion as e:
+            print(f"错误：{e}")
+            continue
+        _print_answer(res)
+        print()
+        history.append(res)
 
 
 def cmd_corpus(args) -> int:
@@ -94,6 +138,16 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=10, help="返回的段落数")
     common(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="交互式问答（可以追问）")
+    p.add_argument("--k", type=int, default=10)
+    common(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("relations", help="列出“谁向谁报告”关系表")
+    p.add_argument("--json", action="store_true")
+    common(p)
+    p.set_defaults(func=cmd_relations)
 
     p = sub.add_parser("corpus", help="显示解析出的文档、部分和条款")
     p.add_argument("--json", action="store_true")

