@@ -94,16 +94,46 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def build(corpus: Corpus, embedder: Embedder, progress: bool = False) -> Index:
+def _embed(embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray]) -> np.ndarray:
+    """Vectors for texts, reusing those an earlier index already computed with this model."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    todo = [i for i, t in enumerate(texts) if t not in cache]
+    if todo:
+        out[todo] = embedder.embed([texts[i] for i in todo], "passage")
+    for i, t in enumerate(texts):
+        if t in cache:
+            out[i] = cache[t]
+    return out
+
+
+def reusable_vectors(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Text -> vector from a saved index made by the same model (empty if none or unreadable)."""
+    try:
+        old = load(folder)
+    except (FileNotFoundError, IndexCorrupt):
+        return {}
+    if old.manifest.get("model") != embedder.name or old.manifest.get("dim") != embedder.dim:
+        return {}
+    cache = {}
+    if old.vectors.ntotal:
+        for p, v in zip(old.passages, old.vectors.reconstruct_n(0, old.vectors.ntotal)):
+            cache[index_text(p)] = v
+    for (pi, s, e), v in zip(old.units, old.unit_matrix):
+        cache[unit_text(old.passages[pi], s, e)] = v
+    return cache
+
+
+def build(corpus: Corpus, embedder: Embedder, progress: bool = False,
+          cache: dict[str, np.ndarray] | None = None) -> Index:
     texts = [index_text(p) for p in corpus.passages]
     if progress:
         print(f"正在建立索引：{len(corpus.documents)} 篇文档，{len(texts)} 个段落……", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     units = passage_units(corpus.passages)
     unit_texts = [unit_text(corpus.passages[i], s, e) for i, s, e in units]
-    empty = np.zeros((0, embedder.dim), np.float32)
-    vectors = _flat(embedder.embed(texts, "passage") if texts else empty, embedder.dim)
-    unit_vectors = _flat(embedder.embed(unit_texts, "passage") if unit_texts else empty, embedder.dim)
+    cache = cache or {}
+    vectors = _flat(_embed(embedder, texts, cache), embedder.dim)
+    unit_vectors = _flat(_embed(embedder, unit_texts, cache), embedder.dim)
     manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
                 "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -211,7 +241,8 @@ def open_index(embedder: Embedder, corpus_paths=None, folder: str | Path | None 
         reason = f"索引已损坏：{e}"
     if progress:
         print(f"{reason}，重新建立索引。", file=sys.stderr, flush=True)
-    index = build(build_corpus(sources, errors), embedder, progress=progress)
+    cache = reusable_vectors(folder, embedder) if reason.startswith("语料") else {}
+    index = build(build_corpus(sources, errors), embedder, progress=progress, cache=cache)
     try:
         save(index, folder)
     except OSError as e:       # a read-only disk still gets a working, unsaved index

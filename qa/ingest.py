@@ -66,6 +66,8 @@ def list_sources(paths) -> list[Path]:
     """Files named directly, plus .txt/.md files inside named folders, sorted by name."""
     found: list[Path] = []
     for p in map(Path, paths):
+        if not p.exists() and p.suffix == "":
+            continue          # a folder not made yet (no documents added): nothing to read
         if p.is_dir():
             found.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUFFIXES))
         else:

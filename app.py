@@ -1,0 +1,212 @@
+"""The web chat: `python app.py` serves a local page to ask the documents questions, with cited answers."""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from qa import render, userdocs
+from qa.corpus import DEFAULT_CORPUS, outline
+from qa.errors import BadFile, BadQuestion, QAError
+
+EXAMPLES = [
+    "纪委书记发现班子成员有重要问题，应该向谁报告？",
+    "班子开会意见分歧很大时还能表决吗？",
+    "第十四条讲了什么？",
+    "意见的第三部分是关于什么的？",
+    "太原疫情期间抽调了多少名市直机关干部下沉一线？",
+    "党费按什么比例缴纳？",
+]
+
+
+class App:
+    """State shared by every browser session: one engine, swapped whole when documents change."""
+
+    def __init__(self, qa, user_dir: Path):
+        self.qa = qa
+        self.user_dir = user_dir
+        self.lock = threading.Lock()        # uploads and removals rebuild one at a time
+
+    # -- chat ---------------------------------------------------------------
+    def ask(self, question: str, history: list[dict] | None = None, k: int = 5) -> dict:
+        """The API endpoint: one question (with optional earlier turns) -> the answer as JSON."""
+        try:
+            return self.qa.ask(question, k=int(k), history=history or [])
+        except BadQuestion as e:
+            return {"question": question, "error": str(e)}
+
+    def chat(self, message: str, history: list[dict], turns: list[dict], k: int, show_scores: bool):
+        history = list(history or [])
+        turns = list(turns or [])
+        res = self.ask(message, turns, k)
+        if "error" in res:
+            if (message or "").strip():
+                history.append({"role": "user", "content": render.answer_markdown(message[:200])})
+                history.append({"role": "assistant", "content": f"⚠️ {render.answer_markdown(res['error'])}"})
+            else:
+                gr.Warning(res["error"])
+        else:
+            history.append({"role": "user", "content": render.answer_markdown(message)})
+            history.append({"role": "assistant", "content": render.answer_markdown(res["answer"])})
+            turns.append(res)
+        choices = [(f"[{c['rank']}] {c['title'][:20]} {render.location(c)}", i)
+                   for i, c in enumerate(res.get("citations") or res.get("passages", [])[:5])]
+        return (history, "", turns, res, render.sources_panel(res, show_scores),
+                gr.update(choices=choices, value=None))
+
+    def view(self, result: dict | None, choice):
+        if not result or choice is None:
+            return ""
+        items = result.get("citations") or result.get("passages", [])[:5]
+        c = items[int(choice)]
+        doc = self.qa.index.docs.get(c["doc_id"])
+        if doc is None:
+            return ""
+        quotes = [(q["doc_start"], q["doc_end"]) for q in c.get("quotes") or []]
+        return render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
+
+    # -- documents ------------------------------------------------------------
+    def doc_choices(self):
+        return [(f"{d.title}（{d.source}）", d.id) for d in self.qa.index.documents]
+
+    def show_doc(self, doc_id):
+        doc = self.qa.index.docs.get(doc_id) if doc_id else None
+        return render.document_view(doc.to_dict()) if doc else ""
+
+    def upload(self, files, progress=gr.Progress()):
+        messages = []
+        with self.lock:
+            for f in files or []:
+                path = Path(getattr(f, "name", f))
+                try:
+                    userdocs.add(path, name=Path(getattr(f, "orig_name", "") or path.name).name,
+                                 folder=self.user_dir)
+                    messages.append(f"✅ 已加入：{userdocs.safe_name(path.name)}")
+                except BadFile as e:
+                    messages.append(f"❌ {e.name}：{e.reason}")
+            progress(0.3, desc="正在更新索引……")
+            self.qa.reload()
+        return self._after_change(messages)
+
+    def remove(self, name):
+        messages = []
+        with self.lock:
+            try:
+                userdocs.remove(name or "", folder=self.user_dir)
+                messages.append(f"已删除：{name}")
+            except BadFile as e:
+                messages.append(f"❌ {e.name}：{e.reason}")
+            self.qa.reload()
+        return self._after_change(messages)
+
+    def _after_change(self, messages):
+        skipped = [f"⚠️ 跳过 {e.name}：{e.reason}" for e in self.qa.index.errors]
+        status = "\n".join(messages + skipped) or "没有变化"
+        return (status, gr.update(choices=userdocs.listing(self.user_dir), value=None),
+                gr.update(choices=self.doc_choices()), self.outline_html(),
+                render.relations_table(self.relation_rows()))
+
+    def outline_html(self):
+        from qa.corpus import Corpus
+        corpus = Corpus(documents=self.qa.index.documents, passages=self.qa.index.passages)
+        return render.outline_view(outline(corpus))
+
+    def relation_rows(self):
+        return [r.to_dict() for r in self.qa.index.relations]
+
+
+def build_ui(app: App) -> gr.Blocks:
+    with gr.Blocks(title="政策文件问答") as demo:
+        gr.Markdown("## 政策文件问答\n答案只摘自文档原文，每句都标注出处；文档中没有的内容会明确说明。全部在本机运行。")
+        turns = gr.State([])
+        last = gr.State(None)
+        with gr.Tab("问答"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"],
+                                         placeholder="在下方输入问题，或点击示例问题。")
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="例如：纪委书记发现班子成员有重要问题，应该向谁报告？",
+                                         show_label=False, scale=5, max_lines=4, elem_id="question")
+                        send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                    gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+                    with gr.Row():
+                        clear = gr.Button("清空对话", size="sm")
+                    with gr.Accordion("设置", open=False):
+                        k = gr.Slider(1, 10, value=5, step=1, label="显示的来源段落数")
+                        show_scores = gr.Checkbox(False, label="显示相关度分数")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(render.sources_panel(None), elem_id="sources")
+                    pick = gr.Radio(choices=[], label="在文档中查看", interactive=True, elem_id="pick")
+                    doc_view = gr.HTML("", elem_id="docview")
+        with gr.Tab("报告关系"):
+            gr.Markdown("文档中“谁向谁报告/反映/汇报”的全部规定，可按报告人或报告对象筛选。")
+            with gr.Row():
+                who = gr.Textbox(label="报告人包含", placeholder="如：纪委书记")
+                to = gr.Textbox(label="报告对象包含", placeholder="如：上级纪委")
+            rel_html = gr.HTML(render.relations_table(app.relation_rows()), elem_id="relations")
+        with gr.Tab("文档"):
+            outline_html = gr.HTML(app.outline_html())
+            doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
+            full_doc = gr.HTML("")
+            gr.Markdown(f"### 添加文档\n上传 .txt 或 .md（UTF-8 或 GBK，单个不超过 {userdocs.MAX_UPLOAD // 1024 // 1024} MB），"
+                        "加入后可直接提问，重启后仍保留。")
+            upload = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="上传文档")
+            status = gr.Textbox(label="状态", interactive=False, lines=3, elem_id="status")
+            with gr.Row():
+                mine = gr.Dropdown(choices=userdocs.listing(app.user_dir), label="已添加的文档", interactive=True)
+                remove = gr.Button("删除所选文档", variant="stop")
+
+        chat_out = [chatbot, box, turns, last, sources, pick]
+        send.click(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_name="chat")
+        box.submit(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_visibility="private")
+        clear.click(lambda: ([], [], None, render.sources_panel(None), gr.update(choices=[], value=None), ""),
+                    None, [chatbot, turns, last, sources, pick, doc_view], api_visibility="private")
+        show_scores.change(lambda r, s: render.sources_panel(r, s), [last, show_scores], sources,
+                           api_visibility="private")
+        pick.change(app.view, [last, pick], doc_view, api_visibility="private").then(
+            None, None, None, js=render.SCROLL_TO_FOCUS)
+        for field in (who, to):
+            field.change(lambda a, b: render.relations_table(app.relation_rows(), a, b), [who, to], rel_html,
+                         api_visibility="private")
+        doc_pick.change(app.show_doc, doc_pick, full_doc, api_visibility="private")
+        changed = [status, mine, doc_pick, outline_html, rel_html]
+        upload.upload(app.upload, upload, changed, api_visibility="private")
+        remove.click(app.remove, mine, changed, api_visibility="private")
+        gr.api(app.ask, api_name="ask")
+    return demo
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="政策文件问答：本地网页")
+    ap.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机）")
+    ap.add_argument("--port", type=int, default=7860)
+    ap.add_argument("--share", action="store_true", help="生成公网分享链接（默认关闭）")
+    ap.add_argument("--model", help="sentence-transformers 模型名或目录")
+    ap.add_argument("--index", help="索引目录")
+    ap.add_argument("--corpus", action="append", help="语料目录（默认 data/corpus）")
+    ap.add_argument("--user-dir", default=str(userdocs.USER_DIR), help="上传文档的保存目录")
+    args = ap.parse_args(argv)
+    from qa.engine import QA
+    user_dir = Path(args.user_dir)
+    user_dir.mkdir(parents=True, exist_ok=True)
+    print("正在加载模型和索引（首次运行需要建立索引，约半分钟）……", flush=True)
+    try:
+        qa = QA(model=args.model, index_dir=args.index,
+                corpus=[*(args.corpus or [DEFAULT_CORPUS]), user_dir], progress=True)
+    except QAError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    app = App(qa, user_dir)
+    demo = build_ui(app)
+    demo.queue(default_concurrency_limit=4)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
+                js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

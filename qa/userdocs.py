@@ -1,0 +1,54 @@
+"""Documents users add: validated, stored as plain files in a folder that outlives restarts."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .errors import BadFile
+from .ingest import SUFFIXES, read_source
+
+USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parent.parent / "data" / "user"))
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave the folder or hide: path parts and odd characters removed."""
+    base = Path(name.replace("\\", "/")).name
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base).lstrip(".")
+    return base[:120] or "document.txt"
+
+
+def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> Path:
+    """Check the file reads as text, then copy it in. Raises BadFile with the reason."""
+    path = Path(path)
+    target_name = safe_name(name or path.name)
+    if Path(target_name).suffix.lower() not in SUFFIXES:
+        raise BadFile(target_name, "只支持 .txt 和 .md 文件")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise BadFile(target_name, f"无法读取：{e.strerror or e}") from None
+    if size > MAX_UPLOAD:
+        raise BadFile(target_name, f"文件过大（上限 {MAX_UPLOAD // 1024 // 1024} MB）")
+    src = read_source(path)          # raises BadFile for binary, empty or undecodable files
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / target_name
+    tmp = folder / f".{target_name}.part"
+    tmp.write_text(src.text, encoding="utf-8")     # stored as UTF-8 whatever it came in
+    os.replace(tmp, target)
+    return target
+
+
+def remove(name: str, folder: Path = USER_DIR) -> None:
+    target = folder / safe_name(name)
+    if not target.is_file():
+        raise BadFile(name, "没有这个文件")
+    target.unlink()
+
+
+def listing(folder: Path = USER_DIR) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)

@@ -1,0 +1,162 @@
+"""The web app as a person uses it: real server, headless Chromium, and the gradio_client API."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+UPLOAD_TEXT = "星海市垃圾分类管理办法\n第一条 居民应当将厨余垃圾投放到绿色收集容器。\n第二条 违反本办法的，由城市管理部门责令改正。\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(real_qa, real_index_dir, tmp_path_factory):
+    port = free_port()
+    user_dir = tmp_path_factory.mktemp("user")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--index", str(real_index_dir),
+                             "--user-dir", str(user_dir)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    import urllib.request
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("app exited:\n" + proc.stdout.read())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("app did not start in time")
+    yield url, user_dir
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_binds_to_localhost_only(server):
+    url, _ = server
+    assert url.startswith("http://127.0.0.1:")
+
+
+def test_gradio_client_example_from_the_readme(server):
+    url, _ = server
+    from gradio_client import Client
+    client = Client(url, verbose=False)
+    result = client.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")
+    assert result["found"] and "上级纪委" in result["answer"]
+    assert result["citations"][0]["clause"] == "（十四）"
+    bad = client.predict("", api_name="/ask")
+    assert "error" in bad
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (scripts/browser-deps.sh installs it)")
+    from playwright.sync_api import sync_playwright
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        pg = browser.new_page(viewport={"width": 1360, "height": 900})
+        pg.goto(server[0])
+        pg.wait_for_selector("#question textarea", timeout=60000)
+        yield pg
+        browser.close()
+
+
+def ask(page, question: str, expect: str):
+    n = page.locator(".message-row, [data-testid='bot']").count()
+    page.wait_for_function("() => document.querySelector('#question textarea').value === ''", timeout=30000)
+    page.wait_for_timeout(300)        # let the previous answer's outputs settle before typing
+    page.fill("#question textarea", question)
+    page.click("#send")
+    try:
+        page.wait_for_function(
+            "([n, t]) => { const b = document.querySelectorAll(\"[data-testid='bot']\");"
+            " return b.length > 0 && b[b.length - 1].innerText.includes(t); }", arg=[n, expect], timeout=60000)
+    except Exception:
+        page.screenshot(path=str(SHOTS / "failed.png"), full_page=True)
+        raise
+
+
+def test_ask_see_answer_and_open_its_citation(page):
+    ask(page, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+    page.screenshot(path=str(SHOTS / "1-answer.png"), full_page=True)
+    bot = page.locator("[data-testid='bot']").last
+    bot.locator("a[href='#cite-1']").first.click()
+    cite = page.locator("#cite-1")
+    assert cite.get_attribute("open") is not None
+    assert "（十四）" in cite.inner_text()
+    assert "向上级纪委和同级党委主要负责人报告" in cite.locator("mark").first.inner_text()
+    # view the clause inside the whole document
+    page.locator("#pick label").first.click()
+    page.wait_for_selector("#docview .focus", timeout=20000)
+    assert "（十四）" in page.locator("#docview .focus").inner_text()
+    page.screenshot(path=str(SHOTS / "2-citation.png"), full_page=True)
+
+
+def test_follow_up_in_the_same_chat(page):
+    ask(page, "那如果不报告呢？", "依规依纪严肃追究责任")
+
+
+def test_not_found_is_visible(page):
+    ask(page, "党费按什么比例缴纳？", "文档中没有找到")
+    assert "可能相关" in page.locator("#sources").inner_text()
+
+
+def test_html_in_a_question_is_shown_not_run(page):
+    payload = "<img src=x onerror=\"window.__xss=1\"><script>window.__xss=2</script>纪委"
+    page.fill("#question textarea", payload)
+    page.click("#send")
+    page.wait_for_function("() => document.body.innerText.includes('onerror')", timeout=60000)
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator("[data-testid='user'] img[src='x']").count() == 0
+
+
+def test_relations_tab(page):
+    page.get_by_role("tab", name="报告关系").click()
+    table = page.locator("#relations")
+    table.wait_for()
+    assert "纪委书记" in table.inner_text() and "上级纪委和同级党委主要负责人" in table.inner_text()
+    page.get_by_label("报告人包含").fill("中央委员会")
+    page.wait_for_function("() => !document.querySelector('#relations').innerText.includes('受委托人')",
+                           timeout=20000)
+    assert "党中央" in table.inner_text()
+    page.screenshot(path=str(SHOTS / "3-relations.png"), full_page=True)
+
+
+def test_upload_a_document_and_ask_about_it(page, server, tmp_path):
+    f = tmp_path / "garbage_rules.txt"
+    f.write_text(UPLOAD_TEXT, encoding="gbk")
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"\x00\x01\x02" * 50)
+    page.get_by_role("tab", name="文档").click()
+    page.locator("input[type=file]").set_input_files([str(f), str(bad)])
+    page.wait_for_function("() => document.querySelector('#status textarea').value.includes('已加入')",
+                           timeout=180000)
+    body = page.locator("#status textarea").input_value()
+    assert "broken.txt" in body and "二进制" in body
+    assert (server[1] / "garbage_rules.txt").read_text(encoding="utf-8") == UPLOAD_TEXT
+    page.screenshot(path=str(SHOTS / "4-upload.png"), full_page=True)
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "厨余垃圾应该投放到什么颜色的容器？", "绿色收集容器")
