@@ -21,7 +21,7 @@ def main(files: list[str]) -> int:
             if turn.ref:
                 continue             # named clauses are answered by lookup, never refused
             hits = qa.retriever.search(turn.query, k=10, ref=turn.ref)
-            rows.append((A.found_score(qa, turn.query, hits), bool(case["gold"]), case["id"], case["question"]))
+            rows.append((A.found_score(qa.index, turn.query, hits), bool(case["gold"]), case["id"], case["question"]))
     rows.sort()
     for z, ans, cid, q in rows:
         print(f"{z:.4f} {'answerable' if ans else 'NO-ANSWER '} {cid} {q}")

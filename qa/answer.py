@@ -113,7 +113,8 @@ class _Citations:
 
 def answer(qa, question: str, k: int = 10, history=None) -> dict:
     turn = resolve_turn(question, history or [])
-    retriever = qa.retriever
+    retriever = qa.retriever        # one consistent index even if a reload swaps it meanwhile
+    index = retriever.index
     qvec = retriever.query_vector(turn.query)
     hits = retriever.search(turn.query, k=max(k, 10), ref=turn.ref, qvec=qvec)
     result = {"question": question, "query": turn.query, "followup_of": turn.previous,
@@ -124,30 +125,30 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
         return {**result, "answer": text, "found": True, "intent": "reference", "citations": cites.items}
     relation = None
     if _RELATION_Q.search(question):
-        relation = _relation_answer(qa, turn, hits, cites)
+        relation = _relation_answer(index, turn, hits, cites)
     elif turn.previous and _RELATION_Q.search(turn.previous) and _CONSEQUENCE_Q.search(question):
-        relation = _relation_answer(qa, turn, hits, cites, consequence_only=True)
+        relation = _relation_answer(index, turn, hits, cites, consequence_only=True)
     if relation is not None:
         text, rel = relation
         return {**result, "answer": text, "found": True, "intent": "relation",
                 "relation": rel.to_dict(), "citations": cites.items}
-    if not hits or not _found(qa, turn, hits):
+    if not hits or not _found(index, turn, hits):
         return {**result, "answer": _not_found_text(question, hits), "found": False,
                 "intent": "not_found", "citations": []}
-    text = _sentence_answer(qa, turn, hits, qvec, cites)
+    text = _sentence_answer(index, turn, hits, qvec, cites)
     return {**result, "answer": text, "found": True, "intent": "search", "citations": cites.items}
 
 
-def found_score(qa, query: str, hits: list[Hit]) -> float:
+def found_score(index, query: str, hits: list[Hit]) -> float:
     best_sentence = max(h.extra.get("best_unit_score", 0.0) for h in hits[:3])
-    tokens = set(qa.index.tokens[qa.index.position[id(hits[0].passage)]])
+    tokens = set(index.tokens[index.position[id(hits[0].passage)]])
     words = [w for w in segment(query) if len(w) >= 2 and w not in STOPWORDS]
-    unknown = sum(fold(w) not in qa.index.vocab for w in words) / max(len(words), 1)
+    unknown = sum(fold(w) not in index.vocab for w in words) / max(len(words), 1)
     return best_sentence + COVERAGE_WEIGHT * _coverage(_words(query), tokens) - UNKNOWN_WEIGHT * unknown
 
 
-def _found(qa, turn: Turn, hits: list[Hit]) -> bool:
-    return found_score(qa, turn.query, hits) >= FOUND_THRESHOLD
+def _found(index, turn: Turn, hits: list[Hit]) -> bool:
+    return found_score(index, turn.query, hits) >= FOUND_THRESHOLD
 
 
 def _not_found_text(question: str, hits: list[Hit]) -> str:
@@ -155,8 +156,7 @@ def _not_found_text(question: str, hits: list[Hit]) -> str:
     return f"文档中没有找到能回答「{question}」的内容。{tail}"
 
 
-def _sentence_answer(qa, turn: Turn, hits: list[Hit], qvec: np.ndarray, cites: _Citations) -> str:
-    index = qa.index
+def _sentence_answer(index, turn: Turn, hits: list[Hit], qvec: np.ndarray, cites: _Citations) -> str:
     q_words = _words(turn.query)
     focus = _words(turn.question) if turn.previous else []
     top_score = hits[0].score
@@ -227,14 +227,14 @@ def _reference_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
     return text
 
 
-def _relation_answer(qa, turn: Turn, hits: list[Hit], cites: _Citations,
+def _relation_answer(index, turn: Turn, hits: list[Hit], cites: _Citations,
                      consequence_only: bool = False) -> tuple[str, Relation] | None:
     """Answer 「X 发现…应当向谁报告」 from the relation table: the best-matching row, its
     arrow, then the sentence it comes from, and what happens when the report is not made."""
     q = bigrams(turn.query)
     rank_of = {h.passage.id: r for r, h in enumerate(hits)}
     best, best_score = None, 0.0
-    for rel in qa.index.relations:
+    for rel in index.relations:
         who = contained(bigrams(rel.reporter), q)
         cond = contained(bigrams(rel.condition), q) if rel.condition else 0.0
         r = rank_of.get(rel.passage_id)
@@ -245,7 +245,7 @@ def _relation_answer(qa, turn: Turn, hits: list[Hit], cites: _Citations,
         return None
     hit = next((h for h in hits if h.passage.id == best.passage_id), None)
     if hit is None:
-        passage = next(p for p in qa.index.passages if p.id == best.passage_id)
+        passage = next(p for p in index.passages if p.id == best.passage_id)
         hit = Hit(passage, 0.0, via="relation")
     if consequence_only:
         s = hit.passage.text.find(best.consequence)
@@ -253,7 +253,7 @@ def _relation_answer(qa, turn: Turn, hits: list[Hit], cites: _Citations,
         return f"{best.reporter}{best.condition and '（' + best.condition + '）'}不报告的后果：" \
                f"{best.consequence}[{n}]", best
     n = cites.cite(hit, best.start, best.end)
-    siblings = [r for r in qa.index.relations
+    siblings = [r for r in index.relations
                 if r.passage_id == best.passage_id and r.start == best.start and r is not best
                 and r.reporter == best.reporter]
     lines = [f"{best.arrow}[{n}]"] + [f"{r.arrow}[{n}]" for r in siblings]

@@ -131,3 +131,13 @@ def test_follow_up_carries_the_clause(real_qa):
 def test_bad_questions_raise_a_clear_error(real_qa, bad):
     with pytest.raises(BadQuestion):
         real_qa.ask(bad)
+
+
+def test_concurrent_users_get_the_same_answers(real_qa):
+    from concurrent.futures import ThreadPoolExecutor
+    qs = ["纪委书记发现班子成员有重要问题，应该向谁报告？", "第十四条讲了什么", "党费按什么比例缴纳？",
+          "太原为民办学校和医院选派了多少名党组织书记？"]
+    expected = {q: real_qa.ask(q)["answer"] for q in qs}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(lambda q: (q, real_qa.ask(q)["answer"]), qs * 4))
+    assert all(a == expected[q] for q, a in got)
