@@ -10,7 +10,7 @@ from .engine import hit_dict
 from .refs import Ref, find_ref
 from .relations import Relation
 from .retrieve import Hit
-from .text import int_to_cn, sentence_spans
+from .text import cn_to_int, int_to_cn, sentence_spans
 from .text import fold
 from .tokenize import STOPWORDS, segment, tokenize
 from .versions import bigrams, contained
@@ -70,16 +70,9 @@ def resolve_turn(question: str, history) -> Turn:
         clause = prev_ref.clause
         if not clause and prev_clause:
             m = re.match(r"（(.+)）", prev_clause)
-            clause = _cn(m.group(1)) if m else 0
+            clause = (cn_to_int(m.group(1)) or 0) if m else 0
         ref = Ref(clause=clause, part=prev_ref.part if not clause else 0, item=ref.item)
-    elif not ref:
-        ref = Ref()
     return Turn(question, f"{prev_q} {question}", ref, previous=prev_q)
-
-
-def _cn(s: str) -> int:
-    from .text import cn_to_int
-    return cn_to_int(s) or 0
 
 
 def _words(text: str) -> list[str]:

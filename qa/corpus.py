@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +101,3 @@ def outline(corpus: Corpus) -> dict:
             "errors": [{"file": e.name, "reason": e.reason} for e in corpus.errors],
             "content_hash": corpus.content_hash}
 
-
-def dumps_outline(corpus: Corpus) -> str:
-    return json.dumps(outline(corpus), ensure_ascii=False, indent=1)

@@ -236,7 +236,6 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
     out: list[Passage] = []
     part_no, part = 0, ""
     section = ""
-    current_clause = 0
 
     def add(kind, s, e, **kw):
         out.append(Passage(id=f"{doc.id}:{s}", doc_id=doc.id, source=doc.source, title=doc.title,
@@ -248,14 +247,13 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
         if n == 0 and b.kind == "body":
             s = 0   # the lead paragraph carries the title and date lines above it
         if b.kind == "part":
-            part_no, part, section, current_clause = b.number, b.text, "", 0
+            part_no, part, section = b.number, b.text, ""
             add("part", s, e)
             continue
         if b.kind == "heading":
             section = b.text
             continue
         if b.kind == "clause":
-            current_clause = b.number
             if b.number in article.part_override:
                 part_no, part = article.part_override[b.number]
             first = sentence_spans(doc.text, s, e)

@@ -10,7 +10,7 @@ _CJK_RE = re.compile(f"[{CJK}]")
 SENTENCE_END = "。！？!?…"
 CLOSERS = "”’」』）)】》"
 _SENT_RE = re.compile(f"[^{SENTENCE_END}]*(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|$)")
-_CLAUSE_SEP_RE = re.compile(f"[^；;]*(?:[；;]|$)")
+_CLAUSE_SEP_RE = re.compile(r"[^；;]*(?:[；;]|$)")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 _PAREN_RE = re.compile(r"\(([^()\n]{0,80})\)")

@@ -1,6 +1,5 @@
 """The saved index: manifest, atomic save, rebuild on change, corruption detected (fake embedder)."""
 import json
-import shutil
 
 import pytest
 
