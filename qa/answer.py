@@ -32,6 +32,12 @@ _RELATION_Q = re.compile(r"向谁|找谁|给谁|谁报告|报告给|向哪|汇�
 _TITLE_Q = re.compile(r"标题|题目|叫什么|名称")
 _FOLLOW_START = re.compile(r"^(那|那么|如果|要是|假如|它|这|该|其|此|还有|另外|然后|再)")
 _CONSEQUENCE_Q = re.compile(r"不报告|没报告|不如实|隐瞒|瞒报|后果|否则|不这样做|不做会")
+# A question that asks for a quantity or a date is answered only by sentences that hold one:
+# topical sentences without it (「纪委书记一届任期是几年」) mean the documents do not say.
+_QUANTITY_Q = re.compile(r"多少|(?<!哪)几[个名年天次期家条项岁稿支人位倍]|多长时间")
+_DATE_Q = re.compile(r"哪一?年|哪一?天|几月|何时|什么时候|什么时间|哪个月")
+_QUANTITY = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个名年月天日次期家条项级岁轮稿支人位所种倍成]|分之")
+_DATE = re.compile(r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|今年|去年|当年")
 _FOLLOW_WORD = re.compile(r"它|这条|该条|此条|上述|这一条|这部分|第.{1,3}[款句项]")
 
 
@@ -129,7 +135,21 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
         return {**result, "answer": _not_found_text(question, hits), "found": False,
                 "intent": "not_found", "citations": []}
     text = _sentence_answer(index, turn, hits, qvec, cites)
+    missing = missing_answer_type(turn.question, text)
+    if missing:
+        return {**result, "answer": _not_found_text(question, hits, missing), "found": False,
+                "intent": "not_found", "citations": []}
     return {**result, "answer": text, "found": True, "intent": "search", "citations": cites.items}
+
+
+def missing_answer_type(question: str, answer_text: str) -> str:
+    """「数字」 or 「时间」 when the question asks for one and the chosen sentences hold none."""
+    body = re.sub(r"\[\d+\]", "", answer_text)
+    if _DATE_Q.search(question) and not _DATE.search(body):
+        return "时间"
+    if _QUANTITY_Q.search(question) and not _QUANTITY.search(body):
+        return "数字"
+    return ""
 
 
 def found_score(index, query: str, hits: list[Hit]) -> float:
@@ -144,8 +164,10 @@ def _found(index, turn: Turn, hits: list[Hit]) -> bool:
     return found_score(index, turn.query, hits) >= FOUND_THRESHOLD
 
 
-def _not_found_text(question: str, hits: list[Hit]) -> str:
+def _not_found_text(question: str, hits: list[Hit], missing: str = "") -> str:
     tail = "下面列出的段落可能相关，仅供参考。" if hits else ""
+    if missing:
+        return f"文档中没有找到「{question}」所问的{missing}：相关段落没有给出。{tail}"
     return f"文档中没有找到能回答「{question}」的内容。{tail}"
 
 

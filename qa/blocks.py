@@ -21,6 +21,8 @@ _CAPTION_START = re.compile(r"^(这是\S{0,20}拍摄的|图为|图[:：]|上图|
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*$")
 _PART = re.compile(r"^([一二三四五六七八九十]{1,3})、(.{1,45})$")
 _CLAUSE = re.compile(r"^[（(]([一二三四五六七八九十]{1,4})[)）]")
+# A news feature's sub-heading: 「——从方法到制度，“四下基层”内涵日益深化。」 on a line of its own.
+_DASH_HEADING = re.compile(r"^[—－]{2}[^。！？!?；;]{2,40}[。！]?$")
 # Characters that do not begin a sentence: a body line starting with one continues a broken one.
 _FRAGMENT_START = set("的地得了着过们之及与和或而并")
 HEADING_MAX = 32
@@ -121,7 +123,7 @@ def classify(block: Block, prev: Block | None) -> Block:
     if m and cn_to_int(m.group(1)) and not re.search(r"[。！？]", m.group(2)):
         block.kind, block.number = "part", cn_to_int(m.group(1))
         return block
-    if _is_heading_like(t):
+    if _is_heading_like(t) or _DASH_HEADING.match(t):
         block.kind = "heading"
     return block
 

@@ -13,7 +13,7 @@ from .tokenize import segment
 from .versions import attach_fragments, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
-PARSER_VERSION = 2   # bump when parsing changes, so saved indexes are rebuilt
+PARSER_VERSION = 4   # bump when parsing or chunking changes, so saved indexes are rebuilt
 
 
 @dataclass

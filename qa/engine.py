@@ -8,6 +8,7 @@ from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import BadQuestion
 from .index import Index, open_index
 from .retrieve import Hit, Retriever
+from .tokenize import load_segmenter
 
 MAX_QUESTION = 500
 
@@ -41,6 +42,8 @@ class QA:
 
     def __init__(self, model: str | None = None, index_dir=None, corpus=None,
                  embedder: Embedder | None = None, progress: bool = False):
+        # jieba's dictionary (1 s) loads while torch and the model load.
+        threading.Thread(target=load_segmenter, daemon=True).start()
         self.embedder = embedder or SentenceTransformerEmbedder(model, progress=progress)
         self.index_dir, self.corpus_paths, self.progress = index_dir, corpus, progress
         self._lock = threading.Lock()

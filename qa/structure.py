@@ -9,7 +9,7 @@ from .text import int_to_cn, sentence_spans
 
 CLAUSE_MAX = 780    # a whole clause stays one passage up to this length
 PASSAGE_MAX = 360   # other paragraphs are cut at sentence ends to at most this
-PASSAGE_MIN = 40    # shorter pieces join their neighbour
+PASSAGE_MIN = 100   # shorter paragraphs join a neighbour of their section: a one-line news paragraph lacks context
 
 
 @dataclass
@@ -251,7 +251,7 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
             add("part", s, e)
             continue
         if b.kind == "heading":
-            section = b.text
+            section = b.text.lstrip("—－ ").rstrip("。！")
             continue
         if b.kind == "clause":
             if b.number in article.part_override:

@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
 )
 
 
-def _load():
+def load_segmenter():
     global _jieba
     with _lock:
         if _jieba is None:
@@ -31,13 +31,13 @@ def _load():
 
 def segment(text: str) -> list[str]:
     """Plain jieba segmentation (precise mode), used where word boundaries matter."""
-    return _load().lcut(text, HMM=False)
+    return load_segmenter().lcut(text, HMM=False)
 
 
 def tokenize(text: str) -> list[str]:
     """Tokens for BM25: folded text, jieba search-mode words (long words also yield their
     parts), and character bigrams of every run of Chinese so OCR slips still share tokens."""
-    jb = _load()
+    jb = load_segmenter()
     text = fold(text)
     tokens: list[str] = []
     for run in _WORD.findall(text):

@@ -129,6 +129,30 @@ def test_passages_are_citation_sized_and_end_at_sentences(corpus):
             assert p.text[-1] in "。！？”…；：）" or p.end == len(next(d for d in corpus.documents if d.id == p.doc_id).text), p.text[-20:]
 
 
+def test_news_sub_headings_are_sections_not_body_text(corpus):
+    feature = [p for p in corpus.passages if p.title == "“把心贴近人民”"]
+    assert not any("——" in p.text for p in feature)
+    sections = [p.section for p in feature]
+    assert "从方法到制度，“四下基层”内涵日益深化" in sections
+    assert "从线下到线上，“四下基层”方式方法不断丰富" in sections
+    # the paragraph right after a sub-heading starts a passage under it
+    seat = next(p for p in feature if "四张小桌拼成" in p.text)
+    assert seat.text.startswith("四张小桌拼成") and seat.section.startswith("从方法到制度")
+
+
+def test_one_line_paragraphs_join_their_neighbours_in_the_same_section(corpus):
+    from qa.structure import PASSAGE_MAX, PASSAGE_MIN
+    for d in corpus.documents:
+        ps = d.passages
+        for i, p in enumerate(ps):
+            if p.kind != "text" or len(p.text) >= PASSAGE_MIN:
+                continue
+            # a short passage stays alone only when no text neighbour of its section can take it
+            for n in (ps[i - 1] if i else None, ps[i + 1] if i + 1 < len(ps) else None):
+                if n is not None and n.kind == "text" and n.section == p.section:
+                    assert max(n.end, p.end) - min(n.start, p.start) > PASSAGE_MAX, (d.title, p.text)
+
+
 def test_part_structure_of_the_circular(corpus):
     d = next(d for d in corpus.documents if d.source.startswith("003"))
     assert d.title == "中共山西省委党的群众路线教育实践活动领导小组"
