@@ -10,7 +10,7 @@ from qa.errors import BadQuestion
 HERE = Path(__file__).resolve().parent
 QUESTIONS = [json.loads(l) for l in open(HERE / "data" / "questions.jsonl", encoding="utf-8")]
 # Written in the dev sample's style (colloquial paraphrases, news details, numbered
-# abbreviations, near-topic questions the documents do not answer) and kept out of tuning.
+# abbreviations, near-topic questions the documents do not answer), before the changes it checks.
 HARD = [json.loads(l) for l in open(HERE / "data" / "hard.jsonl", encoding="utf-8")]
 
 
