@@ -103,7 +103,7 @@ class App:
         return self._after_change(messages)
 
     def _after_change(self, messages):
-        skipped = [f"⚠️ 跳过 {e.name}：{e.reason}" for e in self.qa.index.errors]
+        skipped = [f"⚠️ {e.name}：{e.reason}" for e in self.qa.index.errors]
         status = "\n".join(messages + skipped) or "没有变化"
         return (status, gr.update(choices=userdocs.listing(self.user_dir), value=None),
                 gr.update(choices=self.doc_choices()), self.outline_html(),
@@ -152,9 +152,10 @@ def build_ui(app: App) -> gr.Blocks:
             outline_html = gr.HTML(app.outline_html())
             doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
             full_doc = gr.HTML("")
-            gr.Markdown(f"### 添加文档\n上传 .txt 或 .md（UTF-8 或 GBK，单个不超过 {userdocs.MAX_UPLOAD // 1024 // 1024} MB），"
-                        "加入后可直接提问，重启后仍保留。")
-            upload = gr.File(file_count="multiple", file_types=[".txt", ".md"], label="上传文档")
+            gr.Markdown(f"### 添加文档\n上传 PDF、Word（.docx）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
+                        f"{userdocs.MAX_UPLOAD // 1024 // 1024} MB），加入后可直接按条款提问，重启后仍保留。")
+            upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".pdf", ".docx"], label="上传文档",
+                             elem_id="upload")
             status = gr.Textbox(label="状态", interactive=False, lines=3, elem_id="status")
             with gr.Row():
                 mine = gr.Dropdown(choices=userdocs.listing(app.user_dir), label="已添加的文档", interactive=True)

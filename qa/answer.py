@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import hit_dict
-from .refs import Ref, find_ref
+from .lookup import Resolution
+from .outline import items, paragraphs
+from .refs import Ref, asks_for_changes, find_ref
 from .relations import Relation
 from .retrieve import Hit
-from .text import cn_to_int, int_to_cn, sentence_spans
-from .text import fold
+from .text import fold, int_to_cn, sentence_spans
 from .tokenize import STOPWORDS, segment, tokenize
-from .versions import bigrams, contained
+from .versions import bigrams, changed_articles, contained
 
 # "Is this in the documents at all?": best sentence cosine of the top passages, plus
 # COVERAGE_WEIGHT x the share of the question's words found in the top passage, minus
@@ -47,38 +48,42 @@ class Turn:
     query: str             # what retrieval sees (the previous question is added for follow-ups)
     ref: Ref
     previous: str = ""     # the earlier question this one follows up, if any
+    previous_text: str = ""   # the last question asked, follow-up or not: it may name the document
+    previous_doc: str = ""    # the document the last answer cited first
 
 
-def _previous_turn(history) -> tuple[str, Ref, str]:
-    """Last question in the history, the outline reference it ended on, and its clause."""
+def _previous_turn(history) -> tuple[str, Ref, str, str]:
+    """Last question in the history, the outline reference it ended on, its unit's label
+    (第七条, （十四）) and the document it cited."""
     for item in reversed(history or []):
         if not isinstance(item, dict):
             continue
         if item.get("role") == "user" and isinstance(item.get("content"), str):
             q = item["content"]
-            return q, find_ref(q), ""
+            return q, find_ref(q), "", ""
         if "question" in item:
             cites = item.get("citations") or []
-            clause = cites[0].get("clause", "") if cites else ""
-            return item["question"], find_ref(item["question"]), clause
-    return "", Ref(), ""
+            label = (cites[0].get("article") or cites[0].get("clause", "")) if cites else ""
+            return item["question"], find_ref(item["question"]), label, cites[0].get("doc_id", "") if cites else ""
+    return "", Ref(), "", ""
 
 
 def resolve_turn(question: str, history) -> Turn:
     ref = find_ref(question)
-    prev_q, prev_ref, prev_clause = _previous_turn(history)
+    prev_q, prev_ref, prev_label, prev_doc = _previous_turn(history)
     follow = bool(prev_q) and not ref and (
         _FOLLOW_START.match(question) or _FOLLOW_WORD.search(question)
         or (len(question) <= 10 and question.rstrip("？?").endswith("呢")))
     if not follow:
-        return Turn(question, question, ref)
+        return Turn(question, question, ref, previous_text=prev_q, previous_doc=prev_doc)
     if ref.item and not ref.clause:
-        clause = prev_ref.clause
-        if not clause and prev_clause:
-            m = re.match(r"（(.+)）", prev_clause)
-            clause = (cn_to_int(m.group(1)) or 0) if m else 0
-        ref = Ref(clause=clause, part=prev_ref.part if not clause else 0, item=ref.item)
-    return Turn(question, f"{prev_q} {question}", ref, previous=prev_q)
+        label_ref = find_ref(prev_label) if prev_label else Ref()
+        clause = prev_ref.clause or label_ref.clause
+        ref = Ref(clause=clause, clause_sub=prev_ref.clause_sub or label_ref.clause_sub,
+                  part=prev_ref.part if not clause else 0, item=ref.item, item_unit=ref.item_unit,
+                  year=prev_ref.year)
+    return Turn(question, f"{prev_q} {question}", ref, previous=prev_q, previous_text=prev_q,
+                previous_doc=prev_doc)
 
 
 def _words(text: str) -> list[str]:
@@ -107,7 +112,19 @@ class _Citations:
         if not any(q["start"] == start for q in c["quotes"]):
             c["quotes"].append({"start": start, "end": end, "text": p.text[start:end],
                                 "doc_start": p.start + start, "doc_end": p.start + end})
+            c["location"] = p.where(_paragraph(p, c["quotes"]))
         return c["rank"]
+
+
+def _paragraph(p, quotes: list[dict]) -> int:
+    """The 款 all quotes of an article fall in (1-based), when the article has more than one."""
+    if p.kind != "article":
+        return 0
+    spans = paragraphs(p.text)
+    if len(spans) < 2:
+        return 0
+    found = {next((i for i, (s, e) in enumerate(spans, 1) if s <= q["start"] < e + 1), 0) for q in quotes}
+    return found.pop() if len(found) == 1 else 0
 
 
 def answer(qa, question: str, k: int = 10, history=None) -> dict:
@@ -115,13 +132,21 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
     retriever = qa.retriever        # one consistent index even if a reload swaps it meanwhile
     index = retriever.index
     qvec = retriever.query_vector(turn.query)
-    hits = retriever.search(turn.query, k=max(k, 10), ref=turn.ref, qvec=qvec)
+    resolution = retriever.library.resolve(turn.ref, question, turn.previous_text, turn.previous_doc)
+    hits = retriever.search(turn.query, k=max(k, 10), resolution=resolution, qvec=qvec)
     result = {"question": question, "query": turn.query, "followup_of": turn.previous,
               "passages": [hit_dict(h, r) for r, h in enumerate(hits[:k], start=1)]}
     cites = _Citations()
-    if turn.ref and hits and hits[0].via == "reference":
-        text = _reference_answer(turn, [h for h in hits if h.via == "reference"], cites)
-        return {**result, "answer": text, "found": True, "intent": "reference", "citations": cites.items}
+    changes = _changes_answer(retriever.library, turn, resolution, hits, cites)
+    if changes is not None:
+        return {**result, "answer": changes, "found": True, "intent": "changes", "citations": cites.items}
+    if turn.ref and resolution.targets:
+        text = _reference_answer(turn, resolution, hits, cites)
+        return {**result, "answer": text, "found": True, "intent": "reference",
+                "ambiguous": resolution.ambiguous, "citations": cites.items}
+    if turn.ref and _is_lookup(question, turn.ref):
+        return {**result, "answer": _no_such_unit(turn.ref, resolution), "found": False,
+                "intent": "reference", "citations": []}
     relation = None
     if _RELATION_Q.search(question):
         relation = _relation_answer(index, turn, hits, cites)
@@ -139,7 +164,43 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
     if missing:
         return {**result, "answer": _not_found_text(question, hits, missing), "found": False,
                 "intent": "not_found", "citations": []}
-    return {**result, "answer": text, "found": True, "intent": "search", "citations": cites.items}
+    return {**result, "answer": text + _version_note(retriever.library, cites.items), "found": True,
+            "intent": "search", "citations": cites.items}
+
+
+# A reference with little else around it is a lookup (「第十五条讲了什么」): when no document has
+# that unit, say so instead of answering from whatever the words match.
+_LOOKUP_Q = re.compile(r"^.{0,30}?(第.{1,6}[条章款项]|[（(].{1,4}[)）]|第.{1,3}部分).{0,14}$")
+
+
+def _is_lookup(question: str, ref: Ref) -> bool:
+    return bool(ref.clause or ref.chapter or ref.part) and bool(_LOOKUP_Q.match(question))
+
+
+def _no_such_unit(ref: Ref, resolution: Resolution) -> str:
+    unit = (f"第{int_to_cn(ref.clause)}条" if ref.clause else f"第{int_to_cn(ref.chapter)}章" if ref.chapter
+            else f"第{int_to_cn(ref.part)}部分")
+    docs = resolution.candidates
+    if resolution.named and docs:
+        d = docs[0]
+        arts = sorted({p.article_no for p in d.passages if p.article_no})
+        size = f"（共 {arts[-1]} 条）" if arts else ""
+        return f"《{d.title}》没有{unit}{size}。"
+    titles = "、".join(f"《{d.title}》" for d in docs[:8] if not d.untitled) + ("等" if len(docs) > 8 else "")
+    return f"文档中没有哪一份有{unit}。现有文档：{titles}。"
+
+
+def _version_note(library, citations: list[dict]) -> str:
+    """Which dated version the answer comes from, when its document has several."""
+    notes = []
+    for c in citations:
+        if c.get("version"):
+            fam = library.family_of.get(c["doc_id"], "")
+            others = [v for v in library.versions(fam) if v != c["version"]] if fam else []
+            note = f"（依据《{c['title']}》{c['version']} 版" + (f"；另有 {'、'.join(others)} 版" if others else "") + "）"
+            if note not in notes:
+                notes.append(note)
+    return ("\n" + "\n".join(notes)) if notes else ""
 
 
 def missing_answer_type(question: str, answer_text: str) -> str:
@@ -202,9 +263,39 @@ def _sentence_answer(index, turn: Turn, hits: list[Hit], qvec: np.ndarray, cites
     return "".join(parts)
 
 
-def _reference_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
+def _reference_answer(turn: Turn, resolution: Resolution, hits: list[Hit], cites: _Citations) -> str:
+    """The unit a question names, in each document it may mean; several documents mean the
+    question was ambiguous, and the answer says so before giving each."""
+    by_doc: dict[str, list[Hit]] = {}
+    for h in hits:
+        if h.via == "reference":
+            by_doc.setdefault(h.extra["target"], []).append(h)
+    blocks = []
+    for t in resolution.targets:
+        unit_hits = by_doc.get(t.doc.id, [])
+        if unit_hits:
+            text = _unit_answer(turn, unit_hits, cites)
+            if resolution.ambiguous or (t.doc.version and len(t.versions) > 1) or len(resolution.targets) == 1 \
+                    and unit_hits[0].passage.article_no:
+                text = f"《{t.doc.title}》" + (f"（{t.doc.version} 版）" if len(t.versions) > 1 else "") + text
+            blocks.append(text)
+    if resolution.ambiguous:
+        names = "、".join(f"《{t.doc.title}》" for t in resolution.targets)
+        head = f"问题没有指明是哪一份文档；{len(resolution.targets)} 份文档都有这一条：{names}。分别是：\n"
+        return head + "\n\n".join(blocks)
+    text = blocks[0] if blocks else ""
+    t = resolution.targets[0]
+    if len(t.versions) > 1:
+        others = [v for v in t.versions if v != t.doc.version]
+        text += f"\n（依据 {t.doc.version} 版；另有 {'、'.join(others)} 版，问题中写明年份可查看该版本）"
+    return text
+
+
+def _unit_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
     first = hits[0].passage
     ref = turn.ref
+    if first.kind == "article":
+        return _article_answer(turn, hits, cites)
     if ref.clause or ref.last_clause:
         label = f"第{first.clause}条" if first.clause else "该条"
         spans = sentence_spans(first.text)
@@ -222,6 +313,8 @@ def _reference_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
         for h in hits:
             cites.cite(h, 0, len(h.passage.text))
         return f"{label}「{first.clause_title}」（{first.part}）：\n{''.join(h.passage.text for h in hits)}[{n}]"
+    if first.kind == "division":
+        return _chapter_answer(hits, cites)
     heading = first.text if first.kind == "part" else first.part
     n = cites.cite(hits[0], 0, len(first.text))
     clauses = []
@@ -240,6 +333,88 @@ def _reference_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
         s, e = sentence_spans(hits[1].passage.text)[0]
         text += f"开头写道：{hits[1].passage.text[s:e]}[{cites.cite(hits[1], s, e)}]"
     return text
+
+
+def _article_answer(turn: Turn, hits: list[Hit], cites: _Citations) -> str:
+    """第X条, or one 款 / 项 / 句 of it, quoted whole and cited."""
+    first = hits[0].passage
+    label = first.article
+    where = " ".join(first.divisions)
+    ref = turn.ref
+    if ref.item:
+        text = first.text
+        if ref.item_unit == "项":
+            found = [(s, e) for n, s, e in items(text) if n == ref.item]
+            unit, count = "项", len(items(text))
+        elif ref.item_unit == "句":
+            found = sentence_spans(text)[ref.item - 1:ref.item]
+            unit, count = "句", len(sentence_spans(text))
+        else:
+            spans = paragraphs(text)
+            found = spans[ref.item - 1:ref.item]
+            unit, count = "款", len(spans)
+        if not found:
+            return f"{label}共 {count} {unit}，没有第{int_to_cn(ref.item)}{unit}。"
+        s, e = found[0]
+        n = cites.cite(hits[0], s, e)
+        return f"{label}第{int_to_cn(ref.item)}{unit}：{text[s:e]}[{n}]"
+    numbers = []
+    for h in hits:
+        numbers.append(cites.cite(h, 0, len(h.passage.text)))
+    body = "\n".join(h.passage.text for h in hits)
+    return f"{label}" + (f"（{where}）" if where else "") + f"：\n{body}[{numbers[0]}]"
+
+
+CHAPTER_LIST_MAX = 15
+
+
+def _chapter_answer(hits: list[Hit], cites: _Citations) -> str:
+    head = hits[0].passage
+    n = cites.cite(hits[0], 0, len(head.text))
+    lines = []
+    articles = [h for h in hits[1:] if h.passage.article_no]
+    for h in articles[:CHAPTER_LIST_MAX]:
+        spans = sentence_spans(h.passage.text)
+        s, e = spans[0] if spans else (0, len(h.passage.text))
+        lines.append(f"{h.passage.text[s:e]}[{cites.cite(h, s, e)}]")
+    more = f"\n……（共 {len(articles)} 条）" if len(articles) > CHAPTER_LIST_MAX else ""
+    return f"{head.text}[{n}]，包括 {len(articles)} 条：\n" + "\n".join(lines) + more
+
+
+CHANGES_MAX = 8
+
+
+def _changes_answer(library, turn: Turn, resolution: Resolution, hits: list[Hit], cites: _Citations) -> str | None:
+    """「…修改了哪些条」「第X条改了什么」: the articles whose words differ between the asked (or
+    newest) version and the one before it, side by side."""
+    if not asks_for_changes(turn.question):
+        return None
+    fams = library.named_families(turn.question) or \
+        ([library.family_of[resolution.targets[0].doc.id]] if resolution.targets else [])
+    fams = [f for f in fams if library.is_dated(f)]
+    if not fams:
+        return None
+    fam = fams[0]
+    versions = library.versions(fam)
+    new_doc, new_v = library.pick_version(fam, turn.ref.year)
+    older = [v for v in versions if v < new_v]
+    if not older:
+        new_v, older = versions[-1], versions[:-1]
+        new_doc = next(d for d in library.family_docs[fam] if d.version == new_v)
+    old_v = older[-1]
+    pairs = changed_articles(library.family_passages(fam, old_v), library.family_passages(fam, new_v))
+    if turn.ref.clause:
+        pairs = [(a, b) for a, b in pairs if turn.ref.clause in (getattr(a, "article_no", 0), getattr(b, "article_no", 0))]
+        if not pairs:
+            return f"《{new_doc.title}》第{int_to_cn(turn.ref.clause)}条在 {old_v} 版和 {new_v} 版中文字相同。"
+    lines = [f"《{new_doc.title}》{old_v} 版与 {new_v} 版相比，有 {len(pairs)} 条不同" +
+             (f"（列出前 {CHANGES_MAX} 条）" if len(pairs) > CHANGES_MAX else "") + "："]
+    for a, b in pairs[:CHANGES_MAX]:
+        label = (b or a).article
+        old = f"{a.text}[{cites.cite(Hit(a, 0.0, via='version'), 0, len(a.text))}]" if a else "（无此条）"
+        new = f"{b.text}[{cites.cite(Hit(b, 0.0, via='version'), 0, len(b.text))}]" if b else "（已删除）"
+        lines.append(f"【{label}】\n{old_v} 版：{old}\n{new_v} 版：{new}")
+    return "\n".join(lines)
 
 
 def _relation_answer(index, turn: Turn, hits: list[Hit], cites: _Citations,

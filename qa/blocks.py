@@ -4,11 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import cn_to_int, display, ends_sentence, is_cjk
+from .outline import match_line
+from .readers import display_width
+from .text import display, ends_sentence, is_cjk
 
 # Page furniture of news web sites; these lines are never content.
 _JUNK = re.compile(
-    r"^(文章关键词|已收藏|您可通过|知道了$|责任编辑|分享到|扫一扫|点击进入|返回首页|打印本页|关闭窗口|【纠错】|来源[:：]\S*$)"
+    r"^(文章关键词|已收藏|您可通过|知道了$|责任编辑|分享到|扫一扫|点击进入|返回首页|打印本页|关闭窗口|【纠错】|来源[:：]\S*$"
+    r"|<!--.*-->$)"
 )
 _CONTINUED = re.compile(r"^[(（](?:上接|接)第?\s*\d+\s*版[)）]\s*")
 _DATELINE = re.compile(r"^[(（]?((?:据)?新华社[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日电)[)）]?$")
@@ -19,8 +22,6 @@ _CREDIT = re.compile(r"^[\u4e00-\u9fff]{1,4}(?:\s+[\u4e00-\u9fff]{1,4})?\s*摄$"
 _BYLINE = re.compile(r"^(本报记者|新华社记者|本报通讯员|记者|通讯员)(\s+[\u4e00-\u9fff]{1,4}){0,3}\s*$|^(本报记者|新华社记者)\s*[\u4e00-\u9fff]\s[\u4e00-\u9fff]$")
 _CAPTION_START = re.compile(r"^(这是\S{0,20}拍摄的|图为|图[:：]|上图|下图)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s*(.+?)\s*#*$")
-_PART = re.compile(r"^([一二三四五六七八九十]{1,3})、(.{1,45})$")
-_CLAUSE = re.compile(r"^[（(]([一二三四五六七八九十]{1,4})[)）]")
 # A news feature's sub-heading: 「——从方法到制度，“四下基层”内涵日益深化。」 on a line of its own.
 _DASH_HEADING = re.compile(r"^[—－]{2}[^。！？!?；;]{2,40}[。！]?$")
 # Characters that do not begin a sentence: a body line starting with one continues a broken one.
@@ -30,11 +31,11 @@ HEADING_MAX = 32
 
 @dataclass
 class Block:
-    kind: str          # title, heading, part, clause, body, date, dateline, byline, caption, credit, junk
+    kind: str          # title, heading, division, article, part, clause, item, body, date, dateline, byline, caption, credit, junk
     text: str
     lines: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, 1-based source line)
     level: int = 0     # markdown heading level
-    number: int = 0    # part or clause number
+    number: int = 0    # the outline number: part, clause, article, chapter…
     continued: bool = False   # page-continuation marker seen (「上接第1版」): a new article starts here
     closes: bool = False      # a dateline ended the article here
     meta: dict = field(default_factory=dict)
@@ -45,8 +46,10 @@ def _is_heading_like(text: str) -> bool:
             and text[-1] not in "，,、：:")
 
 
-def raw_blocks(text: str) -> list[Block]:
-    """Each non-empty line becomes a block; a run of one-character lines is a vertical title."""
+def raw_blocks(text: str, wrap_width: int = 0) -> list[Block]:
+    """Each non-empty line becomes a block; a run of one-character lines is a vertical title.
+    With `wrap_width` (a PDF's hard-wrapped lines), a line as wide as a full line runs on into
+    the next one, unless that one starts an outline level (第五条, （一）…)."""
     lines = text.split("\n")
     blocks: list[Block] = []
     i = 0
@@ -63,8 +66,18 @@ def raw_blocks(text: str) -> list[Block]:
             blocks.append(Block("title", title, [(0, i + 1)], meta={"vertical": True}))
             i = j
             continue
-        blocks.append(Block("body", line, [(0, i + 1)]))
+        prev = blocks[-1] if blocks else None
+        if wrap_width and prev is not None and prev.meta.get("full") and prev.lines[-1][1] == i \
+                and match_line(line) is None:
+            prev.lines.append((len(prev.text), i + 1))
+            prev.text += line
+        else:
+            prev = Block("body", line, [(0, i + 1)])
+            blocks.append(prev)
+        prev.meta["full"] = bool(wrap_width) and display_width(line) >= 0.85 * wrap_width
         i += 1
+    for b in blocks:
+        b.meta.pop("full", None)
     return blocks
 
 
@@ -102,6 +115,9 @@ def classify(block: Block, prev: Block | None) -> Block:
     m = _MD_HEADING.match(t)
     if m:
         block.kind, block.level, block.text = "heading", len(m.group(1)), m.group(2)
+        outline = match_line(block.text)
+        if outline is not None and outline.level.kind in ("division", "part"):
+            _outline_kind(block, outline)      # 「## 第一章 总则」 is a chapter, not a new article
         return block
     if _DATE.match(t):
         block.kind, block.text = "date", _DATE.match(t).group(1)
@@ -115,16 +131,17 @@ def classify(block: Block, prev: Block | None) -> Block:
     if _CAPTION_START.match(t):
         block.kind = "caption"
         return block
-    m = _CLAUSE.match(t)
-    if m and cn_to_int(m.group(1)):
-        block.kind, block.number = "clause", cn_to_int(m.group(1))
-        return block
-    m = _PART.match(t)
-    if m and cn_to_int(m.group(1)) and not re.search(r"[。！？]", m.group(2)):
-        block.kind, block.number = "part", cn_to_int(m.group(1))
-        return block
-    if _is_heading_like(t) or _DASH_HEADING.match(t):
+    outline = match_line(t)
+    if outline is not None and outline.level.kind != "item":
+        return _outline_kind(block, outline)
+    if outline is None and (_is_heading_like(t) or _DASH_HEADING.match(t)):
         block.kind = "heading"
+    return block
+
+
+def _outline_kind(block: Block, m) -> Block:
+    block.kind, block.number = m.level.kind, m.number
+    block.meta.update(level=m.level.name, sub=m.sub, title=m.title)
     return block
 
 
@@ -152,7 +169,7 @@ def _boundary_word(tail: str, head: str, segment) -> bool:
 
 
 def _joinable(b: Block) -> bool:
-    return b.kind in ("body", "clause") and not ends_sentence(b.text) and len(b.text) >= 20
+    return b.kind in ("body", "clause", "article") and not ends_sentence(b.text) and len(b.text) >= 20
 
 
 def _merge(a: Block, b: Block) -> None:

@@ -17,7 +17,7 @@ def _print_answer(res: dict) -> None:
     print(res["answer"])
     print()
     for c in res.get("citations", []):
-        loc = " ".join(x for x in (c["part"], c["clause"]) if x)
+        loc = c.get("location", "")
         files = "、".join(f"{s['source']} 第{s['line']}行" for s in c.get("sources") or []) or c["source"]
         print(f"[{c['rank']}] 《{c['title']}》 {loc}  —— {files}")
     if not res.get("found"):
@@ -55,13 +55,16 @@ def cmd_relations(args) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
+    title = None
     for r in qa.index.relations:
-        where = " ".join(x for x in (r.clause, f"《{r.title}》" if not r.clause else "") if x)
-        print(f"{r.arrow}  {where}")
+        if r.title != title:
+            title = r.title
+            print(f"\n《{title}》")
+        print(f"  {r.arrow}  {r.clause}")
         if r.condition:
-            print(f"    条件：{r.condition}")
+            print(f"      条件：{r.condition}")
         if r.consequence:
-            print(f"    后果：{r.consequence}")
+            print(f"      后果：{r.consequence}")
     print(f"\n共 {len(rows)} 条报告关系")
     return 0
 

@@ -10,10 +10,10 @@ from .errors import BadFile
 from .ingest import SourceFile, list_sources, read_source
 from .structure import Article, Document, Passage, build_document, split_articles
 from .tokenize import segment
-from .versions import attach_fragments, merge_passages
+from .versions import attach_fragments, date_versions, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
-PARSER_VERSION = 4   # bump when parsing or chunking changes, so saved indexes are rebuilt
+PARSER_VERSION = 5   # bump when parsing or chunking changes, so saved indexes are rebuilt
 
 
 @dataclass
@@ -32,8 +32,11 @@ class Corpus:
 
 
 def parse_file(src: SourceFile) -> list[Article]:
-    blocks = join_broken(classify_all(raw_blocks(src.text)), segment)
-    return split_articles(blocks, src.name)
+    blocks = join_broken(classify_all(raw_blocks(src.text, src.wrap_width)), segment)
+    articles = split_articles(blocks, src.name)
+    for a in articles:
+        a.pages = src.pages
+    return articles
 
 
 def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None) -> Corpus:
@@ -48,8 +51,10 @@ def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None)
             continue
         n = counters[a.source] = counters.get(a.source, 0) + 1
         documents.append(build_document(a, f"{a.source}#{n}"))
-    passages = merge_passages([p for d in documents for p in d.passages])
-    return Corpus(documents=documents, passages=passages, errors=list(errors or []),
+    date_versions(documents)
+    passages = merge_passages([p for d in documents for p in d.passages], documents)
+    notes = [BadFile(s.name, f"{note}；其余内容已读取") for s in sources for note in s.notes]
+    return Corpus(documents=documents, passages=passages, errors=list(errors or []) + notes,
                   files=[s.name for s in sources], content_hash=content_hash(sources))
 
 
@@ -73,7 +78,7 @@ def read_sources(paths=None) -> tuple[list[SourceFile], list[BadFile]]:
         except BadFile as e:
             errors.append(e)
     if not sources and not errors:
-        errors.append(BadFile(", ".join(map(str, paths)), "没有找到 .txt 或 .md 文件"))
+        errors.append(BadFile(", ".join(map(str, paths)), "没有找到 .txt、.md、.pdf 或 .docx 文件"))
     return sources, errors
 
 

@@ -30,7 +30,9 @@ def check_question(question) -> str:
 def hit_dict(hit: Hit, rank: int) -> dict:
     p = hit.passage
     return {"rank": rank, "source": p.source, "title": p.title, "part": p.part, "clause": p.clause,
-            "clause_title": p.clause_title, "section": p.section, "text": p.text,
+            "clause_title": p.clause_title, "section": p.section, "article": p.article,
+            "divisions": p.divisions, "path": p.path, "page": p.page, "page_end": p.page_end,
+            "version": p.version, "location": p.where(), "text": p.text,
             "start": p.start, "end": p.end, "line": p.line, "doc_id": p.doc_id,
             "score": round(float(hit.score), 4), "dense": round(hit.dense, 4),
             "lexical": round(hit.lexical, 3), "via": hit.via,

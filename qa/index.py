@@ -21,7 +21,7 @@ from .structure import Document, Passage
 from .text import clause_spans, sentence_spans
 from .tokenize import tokenize
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DEFAULT_INDEX_DIR = EMBEDDINGS_DIR / "index"
 FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss", "units.jsonl", "units.faiss")
 UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
@@ -40,8 +40,17 @@ class Index:
     errors: list[BadFile]
 
     def __post_init__(self):
+        from .lookup import Library
         from .relations import extract
+        from .versions import newest
         self.bm25 = bm25.build(self.tokens)
+        self.library = Library(self.documents, self.passages)
+        latest = newest(self.documents)
+        family = self.library.family_of
+        # Headings are looked up, not searched; older dated versions answer only when asked for by year.
+        self.searchable = np.array([p.kind not in ("part", "division") and
+                                    (not p.version or p.version == latest.get(family.get(p.doc_id), p.version))
+                                    for p in self.passages], dtype=bool)
         self.docs = {d.id: d for d in self.documents}
         n = self.unit_vectors.ntotal
         self.unit_matrix = self.unit_vectors.reconstruct_n(0, n) if n else np.zeros((0, 1), np.float32)

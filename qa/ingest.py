@@ -1,13 +1,16 @@
-"""Reading corpus files from disk: encoding detection and rejection of files that are not text."""
+"""Reading corpus files from disk: format by content and name, encoding detection, clear errors for the rest."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadFile
+from .readers import DocxReader, Extracted, PdfReader
 
-SUFFIXES = (".txt", ".md")
-MAX_BYTES = 20 * 1024 * 1024
+SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+# Listed so that a user who drops them in hears why they are not read.
+REFUSED = {".doc": "旧版 Word（.doc）格式", ".wps": "WPS 文字格式", ".rtf": "RTF 格式"}
+MAX_BYTES = 50 * 1024 * 1024
 # GB18030 is a superset of GBK and GB2312; UTF-16 only when a BOM says so.
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -16,8 +19,20 @@ _ENCODINGS = ("utf-8-sig", "gb18030")
 class SourceFile:
     name: str       # file name, shown as the citation's source
     path: str
-    encoding: str
+    encoding: str   # text encoding, or "pdf" / "docx"
     text: str       # decoded, newlines normalised to \n
+    pages: tuple[int, ...] = ()   # 1-based line each page starts on (PDF, Word page breaks)
+    wrap_width: int = 0           # lines are hard-wrapped at about this display width (PDF)
+    notes: tuple[str, ...] = ()   # parts of the file that could not be read
+
+    def page_of_line(self, line: int) -> int:
+        """1-based page of a source line, 0 when the file has no pages."""
+        return page_of_line(self.pages, line)
+
+
+def page_of_line(pages, line: int) -> int:
+    import bisect
+    return bisect.bisect_right(pages, line) if pages else 0
 
 
 def decode(data: bytes, name: str = "") -> tuple[str, str]:
@@ -46,30 +61,60 @@ def _looks_like_text(text: str) -> bool:
     return controls <= max(2, len(text) // 1000)
 
 
-def read_source(path: str | Path) -> SourceFile:
+def sniff(data: bytes, suffix: str) -> str:
+    """The format of a file by its first bytes, falling back on its name: pdf, docx, doc or text."""
+    if data[:5] == b"%PDF-" or (suffix == ".pdf" and b"%PDF-" in data[:1024]):
+        return "pdf"
+    if data[:4] == b"PK\x03\x04":
+        return "docx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":      # OLE2: .doc, .wps, old Office
+        return "doc"
+    if suffix in (".pdf", ".docx"):
+        return suffix[1:]       # claims to be one; its reader says what is wrong with it
+    return "text"
+
+
+def read_source(path: str | Path, name: str | None = None) -> SourceFile:
+    """Read one file of any supported format. Raises BadFile naming the file and the reason."""
     path = Path(path)
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
+    if suffix in REFUSED:
+        raise BadFile(name, f"{REFUSED[suffix]}无法读取：请在 Word/WPS 中另存为 .docx 或 PDF 后再上传")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise BadFile(path.name, f"文件过大（{size // 1024 // 1024} MB，上限 {MAX_BYTES // 1024 // 1024} MB）")
+            raise BadFile(name, f"文件过大（{size // 1024 // 1024} MB，上限 {MAX_BYTES // 1024 // 1024} MB）")
         data = path.read_bytes()
     except OSError as e:
-        raise BadFile(path.name, f"无法读取：{e.strerror or e}") from None
-    text, enc = decode(data, path.name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        raise BadFile(name, f"无法读取：{e.strerror or e}") from None
+    if not data.strip():
+        raise BadFile(name, "文件为空")
+    kind = sniff(data, suffix)
+    if kind == "doc":
+        raise BadFile(name, "这是旧版 Word（.doc）或 WPS 文件：请另存为 .docx 或 PDF 后再上传")
+    if kind == "text":
+        text, enc = decode(data, name)
+        got = Extracted(text)
+    else:
+        got = (PdfReader() if kind == "pdf" else DocxReader()).read(data, name)
+        enc = kind
+    text = got.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
-        raise BadFile(path.name, "文件为空")
-    return SourceFile(name=path.name, path=str(path), encoding=enc, text=text)
+        raise BadFile(name, "文件为空")
+    return SourceFile(name=name, path=str(path), encoding=enc, text=text, pages=got.pages,
+                      wrap_width=got.wrap_width, notes=got.notes)
 
 
 def list_sources(paths) -> list[Path]:
-    """Files named directly, plus .txt/.md files inside named folders, sorted by name."""
+    """Files named directly, plus readable (and refused-with-a-reason) files inside named folders, sorted by name."""
     found: list[Path] = []
     for p in map(Path, paths):
         if not p.exists() and p.suffix == "":
             continue          # a folder not made yet (no documents added): nothing to read
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUFFIXES))
+            found.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in SUFFIXES + tuple(REFUSED)
+                                 and not q.name.startswith(".")))
         else:
             found.append(p)
     seen, unique = set(), []

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from .structure import Passage
 from .text import sentence_spans
 
-VERBS = "报告|反映|汇报|请示|通报"
+VERBS = "报告|反映|汇报|请示|通报|报送|备案"
 # 「向上级纪委和同级党委主要负责人报告」, 「实名向中央纪委常委会反映」
 _TO = re.compile(rf"向((?:(?!向)[^，。；：])+?)(?:及时|如实|全面准确)?({VERBS})")
 # 「党委（党组）要……经常听取纪检监察机关、党的工作机关相关报告」
@@ -24,6 +24,9 @@ _MODAL = re.compile(r"(应当|必须|要|可以|可|须|应|及时|直接|如实
 _SUBJECT_END = re.compile(r"应当|必须|要|可以|可直接|须|应|发现|对|在|通过|同|之间|，")
 _CONSEQUENCE = re.compile(r"(不报告|不如实报告|不按要求报告|隐瞒不报|拒不报告|瞒报|漏报)[^。；]*")
 _CONDITION = re.compile(r"(发现[^，。；]*?(?:的|时)?)(?=[，,]|$|向|及时|应当|可)")
+# 「接待清单应当报本级财政部门备案」「报国务院批准」: filing with or approval by a body
+_FILE = re.compile(r"(?<![向汇通情申])报(?!告|送|道|名|销|酬|警|刊)((?:(?!报)[^，。；：、])+?)(备案|批准|审批|核准)")
+_ARTICLE_MARK = re.compile(r"^第[零〇一二三四五六七八九十百千两0-9]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*")
 _FACING = re.compile(r"对((?:来自)?[^，。；]+?(?:行为|问题))(?:应当|要)")
 
 
@@ -64,6 +67,7 @@ def _actor(phrase: str) -> bool:
 
 def _subject(segment: str) -> str:
     """The subject at the start of a sentence: the words before its first modal or condition."""
+    segment = _ARTICLE_MARK.sub("", segment)
     m = _SUBJECT_END.search(segment)
     head = segment[:m.start()] if m else ""
     head = _LEAD_VERB.sub("", head.strip("，、 "))
@@ -76,7 +80,7 @@ def extract(passages: list[Passage]) -> list[Relation]:
         if p.kind == "part":
             continue
         text = p.text
-        spans = sentence_spans(text)
+        spans = sentence_spans(text, lines=True)
         subject = ""
         body_start = 0
         if p.clause_no and spans:       # the clause's title sentence names no actor
@@ -92,7 +96,8 @@ def extract(passages: list[Passage]) -> list[Relation]:
                 return
             out.append(Relation(reporter=reporter, recipient=recipient, verb=verb, condition=condition,
                                 consequence=consequence, sentence=text[s:e], passage_id=p.id,
-                                source=p.source, title=p.title, part=p.part, clause=p.clause, start=s, end=e))
+                                source=p.source, title=p.title, part=p.part, clause=p.label if p.kind != "text" else "",
+                                start=s, end=e))
 
         for n, (s, e) in enumerate(spans):
             sent = text[s:e]
@@ -116,6 +121,11 @@ def extract(passages: list[Passage]) -> list[Relation]:
                 tail = _tail_consequence(sent[m.end():])
                 add(reporter, m.group(1), m.group(2), condition,
                     tail or (sent[own.start():] if own else "") or consequence, s, e)
+            for m in _FILE.finditer(sent):
+                if not _TO.search(sent, m.start(), m.end()):
+                    before = sent[:m.start()]
+                    local = before[max(before.rfind("；"), before.rfind("。")) + 1:]
+                    add(_subject(local) or subject, m.group(1), m.group(2), "", "", s, e)
             for m in _HEAR.finditer(sent):
                 reporter = re.split(r"履行|落实|遵守", m.group(1))[0]
                 add(reporter, _subject(sent[:m.start()]) or subject, m.group(2), "", "", s, e)

@@ -34,7 +34,8 @@ SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('.qa-doc .foc
 
 
 def location(c: dict) -> str:
-    return " ".join(x for x in (c.get("part", ""), c.get("clause", "")) if x) or (c.get("section") or "")
+    return c.get("location") or " ".join(x for x in (c.get("part", ""), c.get("clause", "")) if x) \
+        or (c.get("section") or "")
 
 
 def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
@@ -57,7 +58,10 @@ def answer_markdown(answer: str) -> str:
 
 
 def _sources_line(c: dict) -> str:
+    page = f" 第{int(c['page'])}页" if c.get("page") else ""
     files = [f"{escape(s['source'])} 第{int(s['line'])}行" for s in c.get("sources") or []]
+    if page and len(files) == 1:
+        files = [f"{escape(c['source'])}{page}"]
     return "、".join(files) or escape(c.get("source", ""))
 
 
@@ -119,7 +123,7 @@ def relations_table(rows: list[dict], who: str = "", to: str = "") -> str:
     body = "".join(
         f"<tr><td>{escape(r['reporter'])}</td><td>{escape(r['recipient'] or '（未写明）')}</td>"
         f"<td>{escape(r['verb'])}</td><td>{escape(r['condition'])}</td><td>{escape(r['consequence'])}</td>"
-        f"<td>{escape(r['clause'] or r['title'])}</td></tr>" for r in keep)
+        f"<td>《{escape(r['title'])}》{escape(r['clause'])}</td></tr>" for r in keep)
     return ("<table class='qa-rel'><tr><th>谁</th><th>向谁</th><th>方式</th><th>条件</th><th>不报告的后果</th>"
             f"<th>出处</th></tr>{body}</table><div class='meta'>共 {len(keep)} 条</div>")
 

@@ -9,10 +9,9 @@ from .bm25 import scores as bm25_scores
 from .embed import Embedder
 from .fusion import top, weighted_sum
 from .index import Index
-from .refs import Ref, find_ref
-from .structure import Passage
+from .lookup import Resolution
+from .refs import find_ref
 from .tokenize import tokenize
-from .versions import bigrams, contained
 
 POOL = 50                    # candidates taken from each retriever before fusion
 # Measured on the project's question set and the dev sample (bench/quality.py): a passage's
@@ -36,7 +35,8 @@ class Retriever:
     def __init__(self, index: Index, embedder: Embedder):
         self.index = index
         self.embedder = embedder
-        self.searchable = np.array([p.kind != "part" for p in index.passages], dtype=bool)
+        self.library = index.library
+        self.searchable = index.searchable
 
     @staticmethod
     def _knn(vectors, q: np.ndarray, n: int) -> dict[int, float]:
@@ -78,51 +78,22 @@ class Retriever:
         order = [int(i) for i in np.argsort(-s, kind="stable")[:n] if s[i] > 0]
         return order, {i: float(s[i]) for i in order}
 
-    def search(self, question: str, k: int = 10, ref: Ref | None = None,
+    def search(self, question: str, k: int = 10, resolution: Resolution | None = None,
                qvec: np.ndarray | None = None, lexical_text: str | None = None) -> list[Hit]:
-        """Ranked passages. `lexical_text` lets a follow-up add the previous turn's words to BM25."""
-        ref = find_ref(question) if ref is None else ref
+        """Ranked passages; the passages a reference resolved to come first.
+        `lexical_text` lets a follow-up add the previous turn's words to BM25."""
+        if resolution is None:
+            resolution = self.library.resolve(find_ref(question), question)
         dense_ids, dense_s, best = self.dense(question, POOL, qvec)
         lex_ids, lex_s = self.lexical(lexical_text or question, POOL)
         fused = weighted_sum([dense_s, lex_s], [DENSE_WEIGHT, BM25_WEIGHT])
         hits = [Hit(self.index.passages[i], s, dense_s.get(i, 0.0), lex_s.get(i, 0.0),
                     extra={"best_unit": best.get(i, (-1, 0.0))[0], "best_unit_score": best.get(i, (-1, 0.0))[1]})
                 for i, s in top(fused, max(k, POOL))]
-        named = self.lookup(ref, question)
+        named = [(t, p) for t in resolution.targets for p in t.passages]
         if named:
-            first = {id(p) for p in named}
+            first = {id(p) for _, p in named}
             top_score = hits[0].score if hits else 1.0
-            hits = [Hit(p, top_score + 1.0 / (r + 1), via="reference") for r, p in enumerate(named)] + \
-                   [h for h in hits if id(h.passage) not in first]
-        return hits[:k]
-
-    def _structured_doc(self, question: str) -> str | None:
-        """The document a clause/part number refers to: the one whose title the question
-        names, else the first with clauses (the 《意见》 in the default corpus)."""
-        docs = [d for d in self.index.documents if any(p.clause_no for p in d.passages)]
-        if not docs:
-            docs = [d for d in self.index.documents if any(p.kind == "part" for p in d.passages)]
-        if not docs:
-            return None
-        q = bigrams(question)
-        best = max(docs, key=lambda d: (contained(bigrams(d.title), q), -self.index.documents.index(d)))
-        return best.id
-
-    def lookup(self, ref: Ref, question: str = "") -> list[Passage]:
-        """Passages a question names by number, in outline order (empty when it names none)."""
-        if not ref:
-            return []
-        doc_id = self._structured_doc(question)
-        if doc_id is None:
-            return []
-        # Merged passages may have the other version as primary: match on any source.
-        mine = [p for p in self.index.passages if any(s["doc_id"] == doc_id for s in p.sources) or p.doc_id == doc_id]
-        clauses = sorted({p.clause_no for p in mine if p.clause_no})
-        parts = sorted({p.part_no for p in mine if p.kind == "part"})
-        if ref.clause or ref.last_clause:
-            n = ref.clause or (clauses[-1] if clauses else 0)
-            return [p for p in mine if p.clause_no == n and p.kind == "clause"]
-        n = ref.part or (parts[-1] if parts else 0)
-        heading = [p for p in mine if p.kind == "part" and p.part_no == n]
-        body = [p for p in mine if p.part_no == n and p.kind != "part"]
-        return heading + body
+            hits = [Hit(p, top_score + 1.0 / (r + 1), via="reference", extra={"target": t.doc.id})
+                    for r, (t, p) in enumerate(named)] + [h for h in hits if id(h.passage) not in first]
+        return hits[:max(k, len(named))]

@@ -1,10 +1,12 @@
-"""Splitting a file's blocks into articles, and articles into documents with parts, clauses and passages."""
+"""Splitting a file's blocks into articles, and articles into documents with an outline and passages."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .blocks import Block
+from .ingest import page_of_line
+from .outline import BY_NAME
 from .text import int_to_cn, sentence_spans
 
 CLAUSE_MAX = 780    # a whole clause stays one passage up to this length
@@ -26,10 +28,15 @@ class Article:
     closed: bool = False
     blocks: list[Block] = field(default_factory=list)
     part_override: dict[int, tuple[int, str]] = field(default_factory=dict)
+    pages: tuple[int, ...] = ()
 
     @property
     def clause_numbers(self) -> list[int]:
         return [b.number for b in self.blocks if b.kind == "clause"]
+
+    @property
+    def has_articles(self) -> bool:
+        return any(b.kind == "article" for b in self.blocks)
 
 
 @dataclass
@@ -50,24 +57,62 @@ class Passage:
     section: str = ""
     sources: list[dict] = field(default_factory=list)
     variants: list[dict] = field(default_factory=list)
+    article_no: int = 0          # 第五条 -> 5
+    article_sub: int = 0         # 第五条之一 -> 1
+    divisions: list[str] = field(default_factory=list)   # 「第二章 接待管理」, 「第一节 …」 above it
+    chapter_no: int = 0
+    page: int = 0                # first and last page (PDF, Word page breaks); 0 when unknown
+    page_end: int = 0
+    version: str = ""            # the dated version it belongs to (YYYY-MM-DD), if the document has one
 
     @property
     def clause(self) -> str:
         return f"（{int_to_cn(self.clause_no)}）" if self.clause_no else ""
 
+    @property
+    def article(self) -> str:
+        return BY_NAME["条"].label(self.article_no, self.article_sub) if self.article_no else ""
+
+    @property
+    def label(self) -> str:
+        """The unit's own number as the document writes it: 第五条, （十四）, or the part heading."""
+        return self.article or self.clause or (self.text if self.kind in ("part", "division") else "")
+
+    @property
+    def path(self) -> list[str]:
+        """document › 第二章 接待管理 › 第五条 (or › 三、… › （十四）)."""
+        steps = [f"《{self.title}》", *self.divisions]
+        if self.kind in ("part", "division"):
+            return steps + ([self.text] if self.text not in steps else [])
+        if self.part:
+            steps.append(self.part)
+        if self.section:
+            steps.append(self.section)
+        if self.article or self.clause:
+            steps.append(self.article or self.clause)
+        return steps
+
+    def where(self, paragraph: int = 0) -> str:
+        """Where in its document a passage stands, for a citation: 「第三章 接待管理 第七条 第二款（第2页）」,
+        「三、加强同级领导班子监督 （十四）」, or a news item's section."""
+        steps = [*self.divisions, self.part, self.article or self.clause]
+        if paragraph:
+            steps.append(f"第{int_to_cn(paragraph)}款")
+        text = " ".join(x for x in steps if x) or self.section
+        if self.page:
+            pages = f"{self.page}–{self.page_end}" if self.page_end > self.page else str(self.page)
+            text += f"（第{pages}页）"
+        return text
+
     def to_dict(self) -> dict:
-        return {
-            "id": self.id, "doc_id": self.doc_id, "source": self.source, "title": self.title,
-            "kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
-            "line": self.line, "part_no": self.part_no, "part": self.part, "clause_no": self.clause_no,
-            "clause": self.clause, "clause_title": self.clause_title, "section": self.section,
-            "sources": self.sources, "variants": self.variants,
-        }
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d.update(clause=self.clause, article=self.article, label=self.label, path=self.path)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Passage":
-        d = {k: v for k, v in d.items() if k != "clause"}
-        return cls(**d)
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 @dataclass
@@ -83,6 +128,12 @@ class Document:
     lines: list[tuple[int, int]] = field(default_factory=list)   # (offset in text, source line)
     passages: list[Passage] = field(default_factory=list)
     untitled: bool = False
+    pages: list[int] = field(default_factory=list)   # 1-based source line each page starts on
+    version: str = ""      # date of this version (file name 「…(2018-03-20)」 or the text's own date)
+    family: str = ""       # documents with the same family are versions or copies of one text
+
+    def page_at(self, offset: int) -> int:
+        return page_of_line(self.pages, self.line_at(offset))
 
     def line_at(self, offset: int) -> int:
         line = self.lines[0][1] if self.lines else 0
@@ -95,7 +146,8 @@ class Document:
     def to_dict(self) -> dict:
         return {"id": self.id, "source": self.source, "title": self.title, "text": self.text,
                 "date": self.date, "subtitle": self.subtitle, "bylines": self.bylines,
-                "captions": self.captions, "lines": self.lines, "untitled": self.untitled}
+                "captions": self.captions, "lines": self.lines, "untitled": self.untitled,
+                "pages": self.pages, "version": self.version, "family": self.family}
 
 
 def split_articles(blocks: list[Block], source: str) -> list[Article]:
@@ -131,6 +183,8 @@ def split_articles(blocks: list[Block], source: str) -> list[Article]:
             pending_title = None
         elif cur is not None and cur.closed and b.kind in ("body", "heading"):
             cur = new()
+        if b.kind == "clause" and cur is not None and cur.has_articles:
+            b.kind = "item"             # （一） inside a 第X条 is a 项 of it, not a unit of its own
         if b.kind == "clause" and cur is not None and not cur.clause_numbers:
             owner = next((a for a in reversed(articles[:-1])
                           if a.clause_numbers and a.clause_numbers[-1] < b.number), None)
@@ -167,7 +221,7 @@ def split_articles(blocks: list[Block], source: str) -> list[Article]:
 def _title_of(article: Article) -> tuple[str, bool]:
     if article.title:
         return article.title, False
-    first = next((b.text for b in article.blocks if b.kind in ("body", "clause")), "")
+    first = next((b.text for b in article.blocks if b.kind in ("body", "clause", "article")), "")
     spans = sentence_spans(first)
     lead = first[:spans[0][1]] if spans else first
     lead = lead[:24] + ("…" if len(lead) > 24 else "")
@@ -227,25 +281,57 @@ def build_document(article: Article, doc_id: str) -> Document:
         placed.append((b, put(b.text, b.lines)))
     doc = Document(id=doc_id, source=article.source, title=title, text="\n".join(parts_text),
                    date=article.date or article.dateline, subtitle=article.subtitle,
-                   bylines=article.bylines, captions=article.captions, lines=lines, untitled=untitled)
+                   bylines=article.bylines, captions=article.captions, lines=lines, untitled=untitled,
+                   pages=list(article.pages))
     doc.passages = _passages(doc, article, placed)
     return doc
 
 
 def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) -> list[Passage]:
+    """Walk the blocks in order, keeping the open outline levels (division path, part, section),
+    and cut passages: one per article (第X条 with its 款 and 项), one per clause （X）, and
+    sentence-bounded pieces of other text."""
     out: list[Passage] = []
     part_no, part = 0, ""
     section = ""
+    divisions: dict[int, str] = {}         # rank of 编/章/节 -> its heading
+    chapter_no = 0
+    group: tuple[Block, int, int] | None = None    # the open article: its block, start, end
 
     def add(kind, s, e, **kw):
         out.append(Passage(id=f"{doc.id}:{s}", doc_id=doc.id, source=doc.source, title=doc.title,
                            kind=kind, text=doc.text[s:e], start=s, end=e, line=doc.line_at(s),
-                           part_no=part_no, part=part, section=section, **kw))
+                           part_no=part_no, part=part, section=section,
+                           divisions=[divisions[r] for r in sorted(divisions)], chapter_no=chapter_no,
+                           page=doc.page_at(s), page_end=doc.page_at(max(s, e - 1)), **kw))
+
+    def close_article():
+        nonlocal group
+        if group is not None:
+            b, gs, ge = group
+            for cs, ce in _chunks(doc.text, gs, ge, CLAUSE_MAX):
+                add("article", cs, ce, article_no=b.number, article_sub=b.meta.get("sub", 0))
+            group = None
 
     for n, (b, s) in enumerate(placed):
         e = s + len(b.text)
+        if group is not None and b.kind in ("body", "item", "clause"):
+            group = (group[0], group[1], e)      # a 款 or 项 of the open article
+            continue
+        close_article()
         if n == 0 and b.kind == "body":
             s = 0   # the lead paragraph carries the title and date lines above it
+        if b.kind == "article":
+            group = (b, s, e)
+            continue
+        if b.kind == "division":
+            rank = BY_NAME[b.meta["level"]].rank
+            divisions = {r: t for r, t in divisions.items() if r < rank}
+            divisions[rank] = b.text
+            chapter_no = b.number if b.meta["level"] == "章" else (chapter_no if rank > 2 else 0)
+            section = ""
+            add("division", s, e)
+            continue
         if b.kind == "part":
             part_no, part, section = b.number, b.text, ""
             add("part", s, e)
@@ -270,7 +356,12 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
             continue
         for cs, ce in _chunks(doc.text, s, e, PASSAGE_MAX):
             add("text", cs, ce, clause_no=0)
+    close_article()
     return _merge_small(doc, out)
+
+
+def _neighbours(a: Passage, b: Passage) -> bool:
+    return a.kind == b.kind == "text" and a.section == b.section and a.divisions == b.divisions
 
 
 def _merge_small(doc: Document, passages: list[Passage]) -> list[Passage]:
@@ -281,15 +372,14 @@ def _merge_small(doc: Document, passages: list[Passage]) -> list[Passage]:
         p = passages[i]
         if p.kind == "text" and len(p.text) < PASSAGE_MIN:
             nxt = passages[i + 1] if i + 1 < len(passages) else None
-            if nxt is not None and nxt.kind == "text" and nxt.section == p.section \
-                    and nxt.end - p.start <= PASSAGE_MAX:
+            if nxt is not None and _neighbours(p, nxt) and nxt.end - p.start <= PASSAGE_MAX:
                 nxt.start, nxt.text, nxt.line, nxt.id = p.start, doc.text[p.start:nxt.end], p.line, p.id
+                nxt.page = p.page
                 i += 1
                 continue
             prev = out[-1] if out else None
-            if prev is not None and prev.kind == "text" and prev.section == p.section \
-                    and p.end - prev.start <= PASSAGE_MAX:
-                prev.end, prev.text = p.end, doc.text[prev.start:p.end]
+            if prev is not None and _neighbours(prev, p) and p.end - prev.start <= PASSAGE_MAX:
+                prev.end, prev.text, prev.page_end = p.end, doc.text[prev.start:p.end], p.page_end
                 i += 1
                 continue
         out.append(p)

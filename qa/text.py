@@ -10,6 +10,8 @@ _CJK_RE = re.compile(f"[{CJK}]")
 SENTENCE_END = "。！？!?…"
 CLOSERS = "”’」』）)】》"
 _SENT_RE = re.compile(f"[^{SENTENCE_END}]*(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|$)")
+# With lines=True a line break ends a sentence too: lines of a document's text are paragraphs, 款 or 项.
+_LINE_SENT_RE = re.compile(f"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{re.escape(CLOSERS)}]*|\n|$)")
 _CLAUSE_SEP_RE = re.compile(r"[^；;]*(?:[；;]|$)")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
@@ -49,11 +51,11 @@ def display(text: str) -> str:
     return "".join(out)
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+def sentence_spans(text: str, start: int = 0, end: int | None = None, lines: bool = False) -> list[tuple[int, int]]:
     """Spans of sentences in text[start:end]; trailing whitespace is excluded from each span."""
     end = len(text) if end is None else end
     spans = []
-    for m in _SENT_RE.finditer(text, start, end):
+    for m in (_LINE_SENT_RE if lines else _SENT_RE).finditer(text, start, end):
         s, e = m.start(), m.end()
         while s < e and text[s].isspace():
             s += 1
@@ -81,26 +83,52 @@ def ends_sentence(text: str) -> bool:
 
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def cn_to_int(s: str) -> int | None:
-    """Chinese numeral (up to 99) or ASCII digits to int; None when it is neither."""
+    """Chinese numeral (一 … 九千九百九十九, 〇/零 allowed) or ASCII/full-width digits to int;
+    None when it is neither."""
     s = s.strip()
     if s.isdigit():
-        return int(s)
-    if not s or any(c not in CN_DIGITS and c != "十" for c in s):
+        try:
+            return int(s)
+        except ValueError:      # digits of other scripts
+            return None
+    if not s or any(c not in CN_DIGITS and c not in _CN_UNITS for c in s):
         return None
-    if "十" not in s:
+    if not any(c in _CN_UNITS for c in s):
         return CN_DIGITS[s] if len(s) == 1 else None
-    tens, _, ones = s.partition("十")
-    t = CN_DIGITS.get(tens, None) if tens else 1
-    o = CN_DIGITS.get(ones, None) if ones else 0
-    return None if t is None or o is None else t * 10 + o
+    total, digit, last_unit = 0, None, 10_000
+    for c in s:
+        if c in CN_DIGITS:
+            if digit is not None and CN_DIGITS[c] != 0 and digit != 0:
+                return None          # two digits in a row: 「二三」 is not a numeral
+            digit = CN_DIGITS[c]
+        else:
+            unit = _CN_UNITS[c]
+            if unit >= last_unit:
+                return None
+            total += (1 if digit is None else digit) * unit
+            digit, last_unit = None, unit
+    return total + (digit or 0)
 
 
 def int_to_cn(n: int) -> str:
+    """1 … 9999 as Chinese numerals, the way article numbers are written (十四, 一百零五)."""
     digits = "零一二三四五六七八九"
     if n < 10:
         return digits[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+    if n < 20:
+        return "十" + (digits[n - 10] if n > 10 else "")
+    out, zero = [], False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, unit)
+        if d:
+            if zero:
+                out.append("零")
+            out.append(digits[d] + name)
+            zero = False
+        elif out:
+            zero = True
+    return "".join(out)

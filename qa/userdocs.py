@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 from .errors import BadFile
-from .ingest import SUFFIXES, read_source
+from .ingest import REFUSED, SUFFIXES, read_source
 
 USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parent.parent / "data" / "user"))
-MAX_UPLOAD = 5 * 1024 * 1024
+MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def safe_name(name: str) -> str:
@@ -20,22 +20,32 @@ def safe_name(name: str) -> str:
 
 
 def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> Path:
-    """Check the file reads as text, then copy it in. Raises BadFile with the reason."""
+    """Check the file reads (text, PDF or Word), then store it. Raises BadFile with the reason."""
     path = Path(path)
     target_name = safe_name(name or path.name)
-    if Path(target_name).suffix.lower() not in SUFFIXES:
-        raise BadFile(target_name, "只支持 .txt 和 .md 文件")
+    suffix = Path(target_name).suffix.lower()
+    if suffix in REFUSED:
+        read_source(path, target_name)      # raises with the advice to save as .docx or PDF
+    if suffix not in SUFFIXES:
+        raise BadFile(target_name, "只支持 .txt、.md、.pdf 和 .docx 文件")
     try:
         size = path.stat().st_size
     except OSError as e:
         raise BadFile(target_name, f"无法读取：{e.strerror or e}") from None
     if size > MAX_UPLOAD:
         raise BadFile(target_name, f"文件过大（上限 {MAX_UPLOAD // 1024 // 1024} MB）")
-    src = read_source(path)          # raises BadFile for binary, empty or undecodable files
+    src = read_source(path, target_name)   # raises BadFile for broken, encrypted, scanned, binary files
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / target_name
     tmp = folder / f".{target_name}.part"
-    tmp.write_text(src.text, encoding="utf-8")     # stored as UTF-8 whatever it came in
+    if src.encoding in ("pdf", "docx"):
+        data = path.read_bytes()            # kept as it came: its pages are what citations point to
+    else:
+        data = src.text.encode("utf-8")     # text is stored as UTF-8 whatever it came in
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, target)
     return target
 

@@ -1,10 +1,11 @@
-"""Reconciling several imperfect copies of one text: recovered fragments, shared outline, merged passages."""
+"""Several texts of one document: imperfect copies are merged passage by passage, dated versions are kept
+apart (the newest answers by default) and compared article by article."""
 from __future__ import annotations
 
 import difflib
 import re
 
-from .structure import Article, Passage
+from .structure import Article, Document, Passage
 from .text import fold
 
 MERGE_SIMILARITY = 0.8    # Dice of character bigrams at which two passages are one
@@ -97,11 +98,94 @@ def diff_words(primary: str, other: str, limit: int = 12) -> list[dict]:
     return out
 
 
-def merge_passages(passages: list[Passage]) -> list[Passage]:
-    """One passage per distinct text: near-identical passages from other files become extra
-    sources of the fullest one, with the words that differ kept as variants."""
-    grams = [bigrams(p.text) for p in passages]
+_FILE_DATE = re.compile(r"[（(](\d{4})[-_.年](\d{1,2})[-_.月](\d{1,2})日?[)）]")
+_TEXT_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def version_date(source: str, text_date: str = "") -> str:
+    """YYYY-MM-DD of a version: from the file name 「条例(2018-03-20).md」, else the text's own date."""
+    for pattern, value in ((_FILE_DATE, source), (_TEXT_DATE, text_date)):
+        m = pattern.search(value or "")
+        if m:
+            y, mo, d = (int(x) for x in m.groups())
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    return ""
+
+
+def family_key(title: str) -> str:
+    """Documents whose titles agree here are texts of one document (copies or dated versions)."""
+    return _key(_FILE_DATE.sub("", title))
+
+
+def date_versions(documents: list[Document]) -> None:
+    """Give each document its family and version date; passages of a family that has several
+    dates carry their version, so retrieval can prefer the newest."""
+    families: dict[str, set[str]] = {}
+    for d in documents:
+        d.family = family_key(d.title)
+        d.version = version_date(d.source, d.date)
+        families.setdefault(d.family, set()).add(d.version)
+    for d in documents:
+        if len(families[d.family] - {""}) > 1:
+            for p in d.passages:
+                p.version = d.version
+
+
+def newest(documents: list[Document]) -> dict[str, str]:
+    """family -> the newest version date among its dated documents."""
+    out: dict[str, str] = {}
+    for d in documents:
+        if d.version and d.version > out.get(d.family, ""):
+            out[d.family] = d.version
+    return out
+
+
+def changed_articles(old: list[Passage], new: list[Passage]) -> list[tuple[Passage | None, Passage | None]]:
+    """Articles of two versions paired by number, only those whose words differ (an article
+    added or removed pairs with None)."""
+    def by_no(ps):
+        out: dict[tuple[int, int], list[Passage]] = {}
+        for p in ps:
+            if p.article_no:
+                out.setdefault((p.article_no, p.article_sub), []).append(p)
+        return {k: v[0] for k, v in out.items()}   # an article cut in pieces is compared by its first piece
+    a, b = by_no(old), by_no(new)
+    pairs = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key), b.get(key)
+        if x is None or y is None or _key(_strip_label(x.text)) != _key(_strip_label(y.text)):
+            pairs.append((x, y))
+    return pairs
+
+
+def _strip_label(text: str) -> str:
+    return re.sub(r"^第[零〇一二三四五六七八九十百千两0-9]+条(之[一二三四五六七八九十]+)?", "", text.strip())
+
+
+def _same_text(p: Passage, q: Passage, gp: set[str], gq: set[str]) -> bool:
+    if q.source == p.source or q.kind != p.kind:
+        return False
+    if (p.clause_no, p.article_no) != (q.clause_no, q.article_no) and (p.clause_no or p.article_no) \
+            and (q.clause_no or q.article_no):
+        return False
+    short, long_ = sorted((gp, gq), key=len)
+    if len(short) < 0.3 * len(long_):
+        return False
+    return dice(gp, gq) >= MERGE_SIMILARITY or (len(short) >= 15 and contained(short, long_) >= FRAGMENT_CONTAINED)
+
+
+def merge_passages(passages: list[Passage], documents: list[Document] | None = None) -> list[Passage]:
+    """One passage per distinct text: near-identical passages of copies of one document (same
+    family and version, other files) become extra sources of the fullest one, with the words
+    that differ kept as variants. Other documents' passages are never compared, so shared
+    boilerplate (「本条例自公布之日起施行」) stays with each document."""
+    group_of = {d.id: (d.family, d.version) for d in documents or []}
     parent = list(range(len(passages)))
+    families: dict[tuple, list[int]] = {}
+    for i, p in enumerate(passages):
+        families.setdefault(group_of.get(p.doc_id, ("", "")), []).append(i)
+    shared = [m for m in families.values() if len({passages[i].source for i in m}) > 1]
+    grams = {i: bigrams(passages[i].text) for members in shared for i in members}
 
     def root(i):
         while parent[i] != i:
@@ -109,20 +193,11 @@ def merge_passages(passages: list[Passage]) -> list[Passage]:
             i = parent[i]
         return i
 
-    for i, p in enumerate(passages):
-        for j in range(i):
-            q = passages[j]
-            if q.source == p.source or q.kind != p.kind:
-                continue
-            if p.clause_no and q.clause_no and p.clause_no != q.clause_no:
-                continue
-            short, long_ = sorted((grams[i], grams[j]), key=len)
-            if len(short) < 0.3 * len(long_):
-                continue
-            same = dice(grams[i], grams[j]) >= MERGE_SIMILARITY or (
-                len(short) >= 15 and contained(short, long_) >= FRAGMENT_CONTAINED)
-            if same:
-                parent[root(i)] = root(j)
+    for members in shared:
+        for n, i in enumerate(members):
+            for j in members[:n]:
+                if _same_text(passages[i], passages[j], grams[i], grams[j]):
+                    parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(passages)):
         groups.setdefault(root(i), []).append(i)

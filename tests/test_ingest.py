@@ -39,7 +39,7 @@ def test_bad_files_are_skipped_and_the_rest_loads(tmp_path):
     (tmp_path / "good.txt").write_text("一份通知\n各单位要及时报告工作情况。\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
-    (tmp_path / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "ignored.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     c = load_corpus([tmp_path])
     assert [e.name for e in c.errors] == ["binary.txt", "empty.txt"]
     assert c.files == ["good.txt"]
