@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import hit_dict
-from .lookup import Resolution
+from .lookup import AMBIGUOUS_MAX, Resolution
 from .outline import items, paragraphs
 from .refs import Ref, asks_for_changes, find_ref
 from .relations import Relation
@@ -123,7 +123,7 @@ def _paragraph(p, quotes: list[dict]) -> int:
     spans = paragraphs(p.text)
     if len(spans) < 2:
         return 0
-    found = {next((i for i, (s, e) in enumerate(spans, 1) if s <= q["start"] < e + 1), 0) for q in quotes}
+    found = {next((i for i, (s, e) in enumerate(spans, 1) if s <= q["start"] and q["end"] <= e), 0) for q in quotes}
     return found.pop() if len(found) == 1 else 0
 
 
@@ -271,7 +271,7 @@ def _reference_answer(turn: Turn, resolution: Resolution, hits: list[Hit], cites
         if h.via == "reference":
             by_doc.setdefault(h.extra["target"], []).append(h)
     blocks = []
-    for t in resolution.targets:
+    for t in resolution.targets[:AMBIGUOUS_MAX]:
         unit_hits = by_doc.get(t.doc.id, [])
         if unit_hits:
             text = _unit_answer(turn, unit_hits, cites)
@@ -280,8 +280,10 @@ def _reference_answer(turn: Turn, resolution: Resolution, hits: list[Hit], cites
                 text = f"《{t.doc.title}》" + (f"（{t.doc.version} 版）" if len(t.versions) > 1 else "") + text
             blocks.append(text)
     if resolution.ambiguous:
-        names = "、".join(f"《{t.doc.title}》" for t in resolution.targets)
-        head = f"问题没有指明是哪一份文档；{len(resolution.targets)} 份文档都有这一条：{names}。分别是：\n"
+        n = len(resolution.targets)
+        names = "、".join(f"《{t.doc.title}》" for t in resolution.targets[:AMBIGUOUS_MAX])
+        more = f"等（列出前 {AMBIGUOUS_MAX} 份；问题中写明文档名称即可只看一份）" if n > AMBIGUOUS_MAX else ""
+        head = f"问题没有指明是哪一份文档；{n} 份文档都有这一条：{names}{more}。分别是：\n"
         return head + "\n\n".join(blocks)
     text = blocks[0] if blocks else ""
     t = resolution.targets[0]

@@ -18,7 +18,8 @@ def _print_answer(res: dict) -> None:
     print()
     for c in res.get("citations", []):
         loc = c.get("location", "")
-        files = "、".join(f"{s['source']} 第{s['line']}行" for s in c.get("sources") or []) or c["source"]
+        files = "、".join(f"{s['source']} " + (f"第{s['page']}页" if s.get("page") else f"第{s['line']}行")
+                         for s in c.get("sources") or []) or c["source"]
         print(f"[{c['rank']}] 《{c['title']}》 {loc}  —— {files}")
     if not res.get("found"):
         for p in res.get("passages", [])[:3]:
@@ -101,8 +102,14 @@ def cmd_corpus(args) -> int:
     print(f"文件 {len(o['files'])} 个，文档 {len(o['documents'])} 篇，去重后段落 {o['unique_passages']} 个")
     for d in o["documents"]:
         n_cl = sum(len(p["clauses"]) for p in d["parts"])
-        print(f"\n《{d['title']}》 {d['date']}  [{d['source']}] {d['chars']} 字，{d['passages']} 段"
-              + (f"，{len(d['parts'])} 部分，{n_cl} 条" if d["parts"] else ""))
+        print(f"\n《{d['title']}》 {d['version'] or d['date']}  [{d['source']}] {d['chars']} 字，{d['passages']} 段"
+              + (f"，{d['pages']} 页" if d["pages"] else "")
+              + (f"，{len(d['parts'])} 部分，{n_cl} 条" if d["parts"] else "")
+              + (f"，{d['articles']} 条" if d["articles"] else ""))
+        for x in d["divisions"]:
+            arts = x["articles"]
+            span = f"{arts[0]}—{arts[-1]}" if len(arts) > 1 else "".join(arts)
+            print(f"  {x['division'] or '（章前）'}  {span}")
         for p in d["parts"]:
             print(f"  {p['part']}")
             for c in p["clauses"]:

@@ -98,10 +98,19 @@ def outline(corpus: Corpus) -> dict:
                 entry = parts.setdefault(p.part_no, {"part": p.part, "clauses": []})
                 if not entry["clauses"] or entry["clauses"][-1]["clause"] != p.clause:
                     entry["clauses"].append({"clause": p.clause, "title": p.clause_title, "line": p.line})
-        docs.append({"id": d.id, "source": d.source, "title": d.title, "date": d.date,
+        divisions: list[dict] = []
+        for p in d.passages:
+            if p.kind == "division":
+                divisions.append({"division": p.text, "articles": []})
+            elif p.kind == "article" and p.article not in (divisions[-1]["articles"] if divisions else []):
+                if not divisions:
+                    divisions.append({"division": "", "articles": []})
+                divisions[-1]["articles"].append(p.article)
+        docs.append({"id": d.id, "source": d.source, "title": d.title, "date": d.date, "version": d.version,
                      "untitled": d.untitled, "chars": len(d.text), "passages": len(d.passages),
-                     "bylines": d.bylines, "captions": len(d.captions),
-                     "parts": [parts[k] for k in sorted(parts)]})
+                     "pages": len(d.pages), "bylines": d.bylines, "captions": len(d.captions),
+                     "parts": [parts[k] for k in sorted(parts)], "divisions": divisions,
+                     "articles": sum(len(x["articles"]) for x in divisions)})
     return {"files": corpus.files, "documents": docs, "unique_passages": len(corpus.passages),
             "errors": [{"file": e.name, "reason": e.reason} for e in corpus.errors],
             "content_hash": corpus.content_hash}

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from .refs import Ref, aliases, named, type_word
 from .structure import Document, Passage
 
+AMBIGUOUS_MAX = 5     # documents answered from when a bare 「第七条」 fits many; the rest are only counted
+
 
 @dataclass
 class Target:

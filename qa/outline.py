@@ -46,9 +46,9 @@ def _row(name, kind, rank, pattern) -> Level:
 
 # A new document style is a new row here, not a new branch in the parser.
 LEVELS: tuple[Level, ...] = (
-    _row("编", "division", 1, rf"^第({NUM})编(?:{_SP}+(.{{0,40}}))?$"),
-    _row("章", "division", 2, rf"^第({NUM})章(?:{_SP}+(.{{0,40}}))?$"),
-    _row("节", "division", 3, rf"^第({NUM})节(?:{_SP}+(.{{0,40}}))?$"),
+    _row("编", "division", 1, rf"^第({NUM})编(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
+    _row("章", "division", 2, rf"^第({NUM})章(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
+    _row("节", "division", 3, rf"^第({NUM})节(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
     _row("条", "article", 4, rf"^第({NUM})条(?:之({NUM}))?(?:{_SP}+|$)(.*)$"),
     _row("部分", "part", 1, rf"^([{_CN}]{{1,3}})、([^。！？]{{1,45}})$"),
     _row("项", "clause", 5, rf"^[（(]([{_CN}]{{1,4}})[)）]"),

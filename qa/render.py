@@ -58,10 +58,8 @@ def answer_markdown(answer: str) -> str:
 
 
 def _sources_line(c: dict) -> str:
-    page = f" 第{int(c['page'])}页" if c.get("page") else ""
-    files = [f"{escape(s['source'])} 第{int(s['line'])}行" for s in c.get("sources") or []]
-    if page and len(files) == 1:
-        files = [f"{escape(c['source'])}{page}"]
+    files = [f"{escape(s['source'])} " + (f"第{int(s['page'])}页" if s.get("page") else f"第{int(s['line'])}行")
+             for s in c.get("sources") or []]
     return "、".join(files) or escape(c.get("source", ""))
 
 
@@ -135,6 +133,10 @@ def outline_view(outline: dict) -> str:
             f"<li>{escape(p['part'])}<ul>" + "".join(f"<li>{escape(c['clause'])}{escape(c['title'])}</li>"
                                                      for c in p["clauses"]) + "</ul></li>"
             for p in d["parts"])
-        items.append(f"<li><b>《{escape(d['title'])}》</b> <span class='meta'>{escape(d['source'])} · "
-                     f"{int(d['passages'])} 段</span>{'<ul>' + parts + '</ul>' if parts else ''}</li>")
+        chapters = "".join(
+            f"<li>{escape(x['division'])} <span class='meta'>{escape(x['articles'][0])}—{escape(x['articles'][-1])}</span></li>"
+            if x["articles"] else f"<li>{escape(x['division'])}</li>" for x in d.get("divisions", []) if x["division"])
+        version = f" · {escape(d['version'])} 版" if d.get("version") else ""
+        items.append(f"<li><b>《{escape(d['title'])}》</b> <span class='meta'>{escape(d['source'])}{version} · "
+                     f"{int(d['passages'])} 段</span>{'<ul>' + parts + chapters + '</ul>' if parts or chapters else ''}</li>")
     return "<ul>" + "".join(items) + "</ul>"

@@ -9,7 +9,7 @@ from .bm25 import scores as bm25_scores
 from .embed import Embedder
 from .fusion import top, weighted_sum
 from .index import Index
-from .lookup import Resolution
+from .lookup import AMBIGUOUS_MAX, Resolution
 from .refs import find_ref
 from .tokenize import tokenize
 
@@ -90,7 +90,7 @@ class Retriever:
         hits = [Hit(self.index.passages[i], s, dense_s.get(i, 0.0), lex_s.get(i, 0.0),
                     extra={"best_unit": best.get(i, (-1, 0.0))[0], "best_unit_score": best.get(i, (-1, 0.0))[1]})
                 for i, s in top(fused, max(k, POOL))]
-        named = [(t, p) for t in resolution.targets for p in t.passages]
+        named = [(t, p) for t in resolution.targets[:AMBIGUOUS_MAX] for p in t.passages]
         if named:
             first = {id(p) for _, p in named}
             top_score = hits[0].score if hits else 1.0

@@ -206,7 +206,7 @@ def merge_passages(passages: list[Passage], documents: list[Document] | None = N
         ps = [passages[i] for i in members]
         primary = max(ps, key=lambda p: (len(p.text), -members[ps.index(p)]))
         primary.sources = [{"source": p.source, "doc_id": p.doc_id, "start": p.start,
-                            "end": p.end, "line": p.line} for p in ps]
+                            "end": p.end, "line": p.line, "page": p.page} for p in ps]
         if not primary.part:
             donor = next((p for p in ps if p.part), None)
             if donor is not None:

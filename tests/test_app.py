@@ -160,3 +160,26 @@ def test_upload_a_document_and_ask_about_it(page, server, tmp_path):
     page.screenshot(path=str(SHOTS / "4-upload.png"), full_page=True)
     page.get_by_role("tab", name="问答").click()
     ask(page, "厨余垃圾应该投放到什么颜色的容器？", "绿色收集容器")
+
+
+def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, tmp_path):
+    from tests.makedocs import make_docx, make_pdf
+    pdf = make_pdf(tmp_path / "接待规定.pdf")
+    docx = make_docx(tmp_path / "接待规定.docx")
+    page.get_by_role("tab", name="文档").click()
+    page.locator("input[type=file]").set_input_files([str(pdf), str(docx)])
+    page.wait_for_function("() => { const v = document.querySelector('#status textarea').value;"
+                           " return v.includes('接待规定.pdf') && v.includes('接待规定.docx'); }", timeout=180000)
+    assert (server[1] / "接待规定.pdf").read_bytes()[:5] == b"%PDF-"      # kept as uploaded, pages and all
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "公务接待管理规定第六条第二款", "接待清单应当报本级财政部门备案")
+    bot = page.locator("[data-testid='bot']").last
+    bot.locator("a[href='#cite-1']").first.click()
+    cite = page.locator("#cite-1")
+    assert cite.get_attribute("open") is not None
+    summary = cite.locator("summary").inner_text()
+    assert "第六条" in summary and "第二款" in summary and "第2页" in summary
+    page.locator("#pick label").first.click()
+    page.wait_for_selector("#docview .focus", timeout=20000)
+    assert "第六条" in page.locator("#docview .focus").inner_text()
+    page.screenshot(path=str(SHOTS / "5-pdf-article.png"), full_page=True)
