@@ -181,6 +181,9 @@ def _no_such_unit(ref: Ref, resolution: Resolution) -> str:
     unit = (f"第{int_to_cn(ref.clause)}条" if ref.clause else f"第{int_to_cn(ref.chapter)}章" if ref.chapter
             else f"第{int_to_cn(ref.part)}部分")
     docs = resolution.candidates
+    if resolution.unknown:
+        titles = "、".join(f"《{d.title}》" for d in docs[:8] if not d.untitled) + ("等" if len(docs) > 8 else "")
+        return f"文档中没有名为《{resolution.unknown}》的文件，无法查到它的{unit}。现有文档：{titles}。"
     if resolution.named and docs:
         d = docs[0]
         arts = sorted({p.article_no for p in d.passages if p.article_no})

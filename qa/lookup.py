@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .refs import Ref, aliases, named, type_word
+from .refs import Ref, aliases, claimed_name, named, type_word
 from .structure import Document, Passage
+from .versions import bigrams, contained
 
+LOOSE_NAME = 0.7      # share of a loosely given name's character pairs a title must hold to be meant
 AMBIGUOUS_MAX = 5     # documents answered from when a bare 「第七条」 fits many; the rest are only counted
 
 
@@ -23,6 +25,7 @@ class Resolution:
     targets: list[Target]            # documents that have the unit asked for
     named: bool = False              # the question (or the previous turn) picked the document
     candidates: list[Document] = field(default_factory=list)   # documents considered
+    unknown: str = ""                # a document name the question gives that no document has
 
     @property
     def ambiguous(self) -> bool:
@@ -64,13 +67,26 @@ class Library:
         return self.passages_of.get((family, version), [])
 
     def named_families(self, text: str) -> list[str]:
-        return named(text, self.names)
+        """Families the text names by one of their names; else, for a name the text gives
+        loosely (「关于加强一把手监督的意见第三部分」), the family whose title holds most of it."""
+        exact = named(text, self.names)
+        name = "" if exact else claimed_name(text)
+        if not name:
+            return exact
+        want = bigrams(name)
+        scored = [(contained(want, bigrams(docs[0].title)), fam) for fam, docs in self.family_docs.items()
+                  if not docs[0].untitled]
+        best = max(scored, default=(0.0, ""))
+        return [fam for score, fam in scored if score == best[0]] if best[0] >= LOOSE_NAME else []
 
     def resolve(self, ref: Ref, question: str, previous: str = "", previous_doc: str = "") -> Resolution:
         """The documents a reference points to. A document the question names wins; else the one
         the previous turn named or cited; else every document that has the unit — several of
         them make the answer say the question is ambiguous."""
         families = self.named_families(question)
+        unknown = "" if families else claimed_name(question)
+        if unknown:
+            return Resolution([], True, [ds[0] for ds in self.family_docs.values()], unknown=unknown)
         if not families and previous:
             families = self.named_families(previous)
         if not families and previous_doc in self.family_of:

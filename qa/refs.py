@@ -106,6 +106,21 @@ def named(question: str, names: dict[str, set[str]]) -> list[str]:
     return out
 
 
+_CLAIMED = re.compile(rf"《?([^《》，。？?\s]{{2,40}}?(?:{'|'.join(DOC_TYPES)}))》?\s*(?:的)?\s*(?:第\s*[（(]?{_NUM}|最后|修改|修订)")
+
+
+def claimed_name(question: str) -> str:
+    """The document name a question gives before a unit (「食品安全法实施条例第十条」), if any;
+    a bare type word (「意见的第三部分」) is not a name."""
+    m = _CLAIMED.search(question)
+    if not m:
+        return ""
+    name = re.sub(r"^(?:\d{4}\s*年?\s*版?|请问|查一下|看看)", "", m.group(1))
+    if name.startswith(("这", "该", "本", "此", "那", "上述", "上面", "前面")):
+        return ""          # 「这份规定第三条」 points back, it names nothing
+    return name if key(name) not in DOC_TYPES and len(key(name)) >= 4 else ""
+
+
 def type_word(question: str) -> str:
     """The document type a question mentions on its own (「意见的第三部分」 -> 意见)."""
     q = key(question)

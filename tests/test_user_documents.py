@@ -91,3 +91,10 @@ def test_dated_versions_answer_from_the_newest_unless_a_year_is_named(user_qa):
     # a content question is answered from the newest version only, and says so
     res = user_qa.ask("经营者集中达到什么营业额标准需要事先申报？")
     assert res["found"] and all(c.get("version") in ("", "2024-01-22") for c in res["citations"])
+
+
+def test_a_document_name_no_file_has_is_said_plainly(user_qa):
+    res = user_qa.ask("食品安全法实施条例第十条")
+    assert not res["found"] and "没有名为《食品安全法实施条例》" in res["answer"]
+    res = user_qa.ask("关于加强一把手监督的意见第三部分讲什么")      # a loose name still finds its document
+    assert res["found"] and "加强同级领导班子监督" in res["answer"]
