@@ -1,6 +1,7 @@
 """Reading corpus files from disk: format by content and name, encoding detection, clear errors for the rest."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,6 @@ class SourceFile:
 
 
 def page_of_line(pages, line: int) -> int:
-    import bisect
     return bisect.bisect_right(pages, line) if pages else 0
 
 

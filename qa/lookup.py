@@ -83,6 +83,8 @@ class Library:
         """The documents a reference points to. A document the question names wins; else the one
         the previous turn named or cited; else every document that has the unit — several of
         them make the answer say the question is ambiguous."""
+        if not ref:
+            return Resolution([])
         families = self.named_families(question)
         unknown = "" if families else claimed_name(question)
         if unknown:
