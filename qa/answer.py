@@ -278,8 +278,8 @@ def _reference_answer(turn: Turn, resolution: Resolution, hits: list[Hit], cites
         unit_hits = by_doc.get(t.doc.id, [])
         if unit_hits:
             text = _unit_answer(turn, unit_hits, cites)
-            if resolution.ambiguous or (t.doc.version and len(t.versions) > 1) or len(resolution.targets) == 1 \
-                    and unit_hits[0].passage.article_no:
+            named_doc = resolution.ambiguous or len(t.versions) > 1 or bool(unit_hits[0].passage.article_no)
+            if named_doc:
                 text = f"《{t.doc.title}》" + (f"（{t.doc.version} 版）" if len(t.versions) > 1 else "") + text
             blocks.append(text)
     if resolution.ambiguous:

@@ -65,14 +65,13 @@ def asks_for_changes(question: str) -> bool:
     return bool(_CHANGES.search(question))
 
 
-_KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]")
 _ISSUER_END = re.compile(r"(?:局|委员会|委|部|厅|院|府|办公室|办公厅|办|中心|署|总局|党组|党委|市|省|县|区|国务院)")
 
 
 def key(text: str) -> str:
     """Letters, digits and Chinese only, lower-case: 《》, spaces and punctuation do not matter."""
-    from .text import fold
-    return _KEEP.sub("", fold(text))
+    from .versions import text_key      # the same key the version merge compares texts by
+    return text_key(text)
 
 
 def aliases(title: str, short_names: tuple[str, ...] = ()) -> set[str]:

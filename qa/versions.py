@@ -14,8 +14,11 @@ FRAGMENT_CONTAINED = 0.85  # share of a stray paragraph's bigrams found inside a
 _KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
     return _KEEP.sub("", fold(text))
+
+
+_key = text_key
 
 
 def bigrams(text: str) -> set[str]:
