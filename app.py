@@ -11,7 +11,9 @@ import gradio as gr
 from qa import render, userdocs
 from qa.corpus import DEFAULT_CORPUS, outline
 from qa.errors import BadFile, BadQuestion, QAError
+from qa.users import USERS_FILE, Accounts, is_loopback, load_users
 
+WORKERS = 8   # answers in flight at once: one answer is ~20 ms of mostly numpy/FAISS work that releases the GIL
 EXAMPLES = [
     "纪委书记发现班子成员有重要问题，应该向谁报告？",
     "班子开会意见分歧很大时还能表决吗？",
@@ -25,10 +27,26 @@ EXAMPLES = [
 class App:
     """State shared by every browser session: one engine, swapped whole when documents change."""
 
-    def __init__(self, qa, user_dir: Path):
+    def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None):
         self.qa = qa
         self.user_dir = user_dir
+        self.accounts = accounts or Accounts({})
         self.lock = threading.Lock()        # uploads and removals rebuild one at a time
+
+    # -- roles ----------------------------------------------------------------
+    def require_admin(self, request: gr.Request | None) -> None:
+        """Checked inside every document-changing handler: hiding the buttons is not enough,
+        since the queue endpoint can be called directly."""
+        name = getattr(request, "username", None)
+        if not self.accounts.is_admin(name):
+            raise gr.Error("只有管理员可以添加、删除文档或重建索引。", title="没有权限")
+
+    def role_view(self, request: gr.Request):
+        name = getattr(request, "username", None)
+        admin = self.accounts.is_admin(name)
+        who = (f"已登录：{render.answer_markdown(name)}（{'管理员' if admin else '读者'}） · [退出](/logout)"
+               if self.accounts else "")
+        return gr.update(visible=admin), who
 
     # -- chat ---------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, k: int = 5) -> dict:
@@ -76,7 +94,8 @@ class App:
         doc = self.qa.index.docs.get(doc_id) if doc_id else None
         return render.document_view(doc.to_dict()) if doc else ""
 
-    def upload(self, files, progress=gr.Progress()):
+    def upload(self, files, request: gr.Request, progress=gr.Progress()):
+        self.require_admin(request)
         messages = []
         with self.lock:
             for f in files or []:
@@ -87,11 +106,12 @@ class App:
                     messages.append(f"✅ 已加入：{userdocs.safe_name(path.name)}")
                 except BadFile as e:
                     messages.append(f"❌ {e.name}：{e.reason}")
-            progress(0.3, desc="正在更新索引……")
-            self.qa.reload()
+            progress(0.1, desc="正在更新索引……")
+            self.qa.reload(on_progress=lambda f, desc: progress(0.1 + 0.9 * f, desc=desc))
         return self._after_change(messages)
 
-    def remove(self, name):
+    def remove(self, name, request: gr.Request):
+        self.require_admin(request)
         messages = []
         with self.lock:
             try:
@@ -101,6 +121,13 @@ class App:
                 messages.append(f"❌ {e.name}：{e.reason}")
             self.qa.reload()
         return self._after_change(messages)
+
+    def rebuild(self, request: gr.Request):
+        """Re-read every file: for documents changed on disk outside the page."""
+        self.require_admin(request)
+        with self.lock:
+            self.qa.reload()
+        return self._after_change([f"索引已重建：{len(self.qa.index.documents)} 篇文档"])
 
     def _after_change(self, messages):
         skipped = [f"⚠️ {e.name}：{e.reason}" for e in self.qa.index.errors]
@@ -121,6 +148,7 @@ class App:
 def build_ui(app: App) -> gr.Blocks:
     with gr.Blocks(title="政策文件问答") as demo:
         gr.Markdown("## 政策文件问答\n答案只摘自文档原文，每句都标注出处；文档中没有的内容会明确说明。全部在本机运行。")
+        whoami = gr.Markdown("", elem_id="whoami")
         turns = gr.State([])
         last = gr.State(None)
         with gr.Tab("问答"):
@@ -152,14 +180,18 @@ def build_ui(app: App) -> gr.Blocks:
             outline_html = gr.HTML(app.outline_html())
             doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
             full_doc = gr.HTML("")
-            gr.Markdown(f"### 添加文档\n上传 PDF、Word（.docx）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
+            with gr.Column(visible=not app.accounts, elem_id="admin") as admin_box:
+                gr.Markdown(f"### 添加文档\n上传 PDF、Word（.docx）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
                         f"{userdocs.MAX_UPLOAD // 1024 // 1024} MB），加入后可直接按条款提问，重启后仍保留。")
-            upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".pdf", ".docx"], label="上传文档",
-                             elem_id="upload")
-            status = gr.Textbox(label="状态", interactive=False, lines=3, elem_id="status")
-            with gr.Row():
-                mine = gr.Dropdown(choices=userdocs.listing(app.user_dir), label="已添加的文档", interactive=True)
-                remove = gr.Button("删除所选文档", variant="stop")
+                upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".pdf", ".docx"],
+                                 label="上传文档", elem_id="upload")
+                status = gr.Textbox(label="状态", interactive=False, lines=3, elem_id="status")
+                with gr.Row():
+                    # custom values: the list a session shows may be older than the folder; remove() checks
+                    mine = gr.Dropdown(choices=userdocs.listing(app.user_dir), label="已添加的文档",
+                                       interactive=True, allow_custom_value=True)
+                    remove = gr.Button("删除所选文档", variant="stop", elem_id="remove")
+                    rebuild = gr.Button("重建索引", elem_id="rebuild")
 
         chat_out = [chatbot, box, turns, last, sources, pick]
         send.click(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_name="chat")
@@ -175,8 +207,11 @@ def build_ui(app: App) -> gr.Blocks:
                          api_visibility="private")
         doc_pick.change(app.show_doc, doc_pick, full_doc, api_visibility="private")
         changed = [status, mine, doc_pick, outline_html, rel_html]
-        upload.upload(app.upload, upload, changed, api_visibility="private")
-        remove.click(app.remove, mine, changed, api_visibility="private")
+        # Document changes run one at a time (concurrency_id) while answers go on in parallel.
+        upload.upload(app.upload, upload, changed, api_name="upload", concurrency_limit=1, concurrency_id="docs")
+        remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs")
+        rebuild.click(app.rebuild, None, changed, api_name="rebuild", concurrency_limit=1, concurrency_id="docs")
+        demo.load(app.role_view, None, [admin_box, whoami], api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
 
@@ -190,7 +225,21 @@ def main(argv=None) -> int:
     ap.add_argument("--index", help="索引目录")
     ap.add_argument("--corpus", action="append", help="语料目录（默认 data/corpus）")
     ap.add_argument("--user-dir", default=str(userdocs.USER_DIR), help="上传文档的保存目录")
+    ap.add_argument("--users", default=str(USERS_FILE),
+                    help=f"用户文件（默认 {USERS_FILE}，或环境变量 QA_USERS_FILE）；有用户时需要登录")
+    ap.add_argument("--workers", type=int, default=WORKERS, help="同时回答的问题数")
     args = ap.parse_args(argv)
+    try:
+        accounts = Accounts(load_users(args.users))
+    except QAError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    if (args.share or not is_loopback(args.host)) and not accounts:
+        print(f"拒绝启动：--host {args.host}{' --share' if args.share else ''} 会让其他人访问本服务，必须先设置登录。\n"
+              f"  添加管理员： qa users add 名字 --admin --users {args.users}\n"
+              f"  添加读者：   qa users add 名字 --users {args.users}\n"
+              f"然后重新启动。只在本机使用时去掉 --host/--share 即可，无需登录。", file=sys.stderr)
+        return 2
     from qa.engine import QA
     user_dir = Path(args.user_dir)
     user_dir.mkdir(parents=True, exist_ok=True)
@@ -201,11 +250,13 @@ def main(argv=None) -> int:
     except QAError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
-    app = App(qa, user_dir)
+    app = App(qa, user_dir, accounts)
     demo = build_ui(app)
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=max(1, args.workers))
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
-                js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb")
+                js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",
+                auth=accounts.check if accounts else None,
+                auth_message="请用管理员分配的账号登录（读者可提问，管理员还可管理文档）。")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Command line: `qa ask`, `qa corpus`, `qa relations`, `qa model`, `qa serve`; library errors become messages here."""
+"""Command line: `qa ask`, `qa chat`, `qa corpus`, `qa relations`, `qa model`, `qa users`; library errors become messages here."""
 from __future__ import annotations
 
 import argparse
@@ -133,6 +133,35 @@ def cmd_model(args) -> int:
     return 0
 
 
+def cmd_users(args) -> int:
+    """Accounts for a shared server; the password is asked twice, or read from stdin."""
+    import getpass
+
+    from .users import USERS_FILE, add_user, load_users, remove_user
+    path = args.users or USERS_FILE
+    if args.action == "list":
+        for name, u in sorted(load_users(path).items()):
+            print(f"{name}\t{u['role']}")
+        return 0
+    if not args.name:
+        print("错误：请给出用户名", file=sys.stderr)
+        return 2
+    if args.action == "remove":
+        remove_user(args.name, path)
+        print(f"已删除用户 {args.name}（{path}）")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"{args.name} 的密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("错误：两次输入的密码不一致", file=sys.stderr)
+            return 2
+    add_user(args.name, password, admin=args.admin, path=path)
+    print(f"已添加{'管理员' if args.admin else '读者'} {args.name}（{path}）")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="qa", description="中文政策文件问答（本地、离线）")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -168,6 +197,14 @@ def main(argv=None) -> int:
     p.add_argument("--out")
     p.add_argument("--if-missing", action="store_true", help="已转换过则跳过")
     p.set_defaults(func=cmd_model)
+
+    p = sub.add_parser("users", help="管理共享服务器的账号：users add 名字 [--admin] / users remove 名字 / users list")
+    p.add_argument("action", choices=["add", "remove", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--admin", action="store_true", help="管理员：还可以上传、删除文档和重建索引")
+    p.add_argument("--users", help="用户文件（默认 ~/.config/qa-policy-zh/users.json 或 QA_USERS_FILE）")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    p.set_defaults(func=cmd_users)
 
     args = ap.parse_args(argv)
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .errors import ModelUnavailable
 
 EMBEDDINGS_DIR = Path(os.environ.get("QA_EMBEDDINGS_DIR", Path(__file__).resolve().parent.parent / "embeddings"))
 DEFAULT_MODEL_DIR = EMBEDDINGS_DIR / "multilingual-e5-small"
+BATCH = 32
 
 
 class Embedder(ABC):
@@ -69,6 +71,66 @@ class SentenceTransformerEmbedder(Embedder):
         prompt = kind if kind in self.prompts else None
         with self._lock:
             vecs = self.model.encode(list(texts), prompt_name=prompt, normalize_embeddings=True,
-                                     batch_size=16, convert_to_numpy=True,
-                                     show_progress_bar=self.progress and len(texts) > 16)
+                                     batch_size=BATCH, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
+
+
+class _Request:
+    __slots__ = ("texts", "kind", "result", "error")
+
+    def __init__(self, texts: list[str], kind: str):
+        self.texts, self.kind, self.result, self.error = texts, kind, None, None
+
+
+class Batching(Embedder):
+    """Questions asked at the same moment share one forward pass: while one pass runs, later
+    questions queue; the next thread to run takes every queued one. On 2 cores a pass over 8
+    short questions costs little more than over one, so concurrent users stop waiting in line."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 32, cache_size: int = 2048):
+        self.inner, self.max_batch = inner, max_batch
+        self.name, self.dim = inner.name, inner.dim
+        self._pending: list[_Request] = []
+        self._queue_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+        # The same questions come back (examples, colleagues asking alike): their vectors are kept.
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def embed(self, texts: list[str], kind: str) -> np.ndarray:
+        if len(texts) > 4:                     # building an index: already a batch
+            return self.inner.embed(texts, kind)
+        if len(texts) == 1:
+            with self._queue_lock:
+                hit = self._cache.get((kind, texts[0]))
+                if hit is not None:
+                    self._cache.move_to_end((kind, texts[0]))
+                    return hit.copy()
+        req = _Request(list(texts), kind)
+        with self._queue_lock:
+            self._pending.append(req)
+        with self._run_lock:
+            if req.result is None and req.error is None:
+                with self._queue_lock:
+                    batch = [r for r in self._pending if r.kind == kind][:self.max_batch]
+                    self._pending = [r for r in self._pending if r not in batch]
+                self._run(batch, kind)
+        if req.error is not None:
+            raise req.error
+        if len(texts) == 1:
+            with self._queue_lock:
+                self._cache[(kind, texts[0])] = req.result.copy()
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return req.result
+
+    def _run(self, batch: list[_Request], kind: str) -> None:
+        try:
+            vecs = self.inner.embed([t for r in batch for t in r.texts], kind)
+        except Exception as e:  # noqa: BLE001 - handed to every waiting caller, then raised there
+            for r in batch:
+                r.error = e
+            return
+        pos = 0
+        for r in batch:
+            r.result, pos = vecs[pos:pos + len(r.texts)], pos + len(r.texts)

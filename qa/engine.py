@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 
-from .embed import Embedder, SentenceTransformerEmbedder
+from .embed import Batching, Embedder, SentenceTransformerEmbedder
 from .errors import BadQuestion
 from .index import Index, open_index
 from .retrieve import Hit, Retriever
@@ -46,18 +46,20 @@ class QA:
                  embedder: Embedder | None = None, progress: bool = False):
         # jieba's dictionary (1 s) loads while torch and the model load.
         threading.Thread(target=load_segmenter, daemon=True).start()
-        self.embedder = embedder or SentenceTransformerEmbedder(model, progress=progress)
+        self.embedder = Batching(embedder or SentenceTransformerEmbedder(model, progress=progress))
         self.index_dir, self.corpus_paths, self.progress = index_dir, corpus, progress
         self._lock = threading.Lock()
         self.index: Index = open_index(self.embedder, corpus, index_dir, progress=progress)
         self.retriever = Retriever(self.index, self.embedder)
 
-    def reload(self, corpus=None) -> None:
-        """Re-read the corpus folders (after an upload or removal) and swap the index in."""
+    def reload(self, corpus=None, on_progress=None) -> None:
+        """Re-read the corpus folders (after an upload or removal) and swap the index in.
+        Questions asked meanwhile are answered from the previous index until the swap."""
         with self._lock:
             if corpus is not None:
                 self.corpus_paths = corpus
-            index = open_index(self.embedder, self.corpus_paths, self.index_dir, progress=self.progress)
+            index = open_index(self.embedder, self.corpus_paths, self.index_dir, progress=self.progress,
+                               on_progress=on_progress)
             self.index, self.retriever = index, Retriever(index, self.embedder)
 
     def search(self, question: str, k: int = 10) -> list[dict]:

@@ -26,6 +26,7 @@ DEFAULT_INDEX_DIR = EMBEDDINGS_DIR / "index"
 FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss", "units.jsonl", "units.faiss")
 UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
 UNIT_MIN = 6
+CHUNK = 128        # texts per embedding call while building
 
 
 @dataclass
@@ -103,12 +104,17 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def _embed(embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray]) -> np.ndarray:
-    """Vectors for texts, reusing those an earlier index already computed with this model."""
+def _embed(embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], bar=None) -> np.ndarray:
+    """Vectors for texts, reusing those an earlier index already computed with this model.
+    Sorted by length so a batch pads little, and sent in chunks so questions asked meanwhile
+    (a server rebuilding after an upload) get the model between chunks."""
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    todo = [i for i, t in enumerate(texts) if t not in cache]
-    if todo:
-        out[todo] = embedder.embed([texts[i] for i in todo], "passage")
+    todo = sorted((i for i, t in enumerate(texts) if t not in cache), key=lambda i: len(texts[i]))
+    for c in range(0, len(todo), CHUNK):
+        ids = todo[c:c + CHUNK]
+        out[ids] = embedder.embed([texts[i] for i in ids], "passage")
+        if bar is not None:
+            bar.update(len(ids))
     for i, t in enumerate(texts):
         if t in cache:
             out[i] = cache[t]
@@ -132,17 +138,47 @@ def reusable_vectors(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     return cache
 
 
+class Progress:
+    """Texts embedded so far, shown as a tqdm bar on the terminal and/or passed to a callback
+    (the web page's gr.Progress) as (fraction, description)."""
+
+    def __init__(self, total: int, docs: int, terminal: bool, callback=None):
+        self.total, self.done, self.docs, self.callback = total, 0, docs, callback
+        self.bar = None
+        if terminal and total:
+            from tqdm import tqdm
+            self.bar = tqdm(total=total, unit="段", desc=f"嵌入 {docs} 篇文档", file=sys.stderr,
+                            mininterval=1.0, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.callback is not None:
+            self.callback(self.done / max(self.total, 1), f"嵌入 {self.done}/{self.total} 段（{self.docs} 篇文档）")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def build(corpus: Corpus, embedder: Embedder, progress: bool = False,
-          cache: dict[str, np.ndarray] | None = None) -> Index:
+          cache: dict[str, np.ndarray] | None = None, on_progress=None) -> Index:
     texts = [index_text(p) for p in corpus.passages]
-    if progress:
-        print(f"正在建立索引：{len(corpus.documents)} 篇文档，{len(texts)} 个段落……", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     units = passage_units(corpus.passages)
     unit_texts = [unit_text(corpus.passages[i], s, e) for i, s, e in units]
     cache = cache or {}
-    vectors = _flat(_embed(embedder, texts, cache), embedder.dim)
-    unit_vectors = _flat(_embed(embedder, unit_texts, cache), embedder.dim)
+    new = sum(t not in cache for t in texts) + sum(t not in cache for t in unit_texts)
+    if progress:
+        print(f"正在建立索引：{len(corpus.documents)} 篇文档，{len(texts)} 个段落，{len(units)} 个句子"
+              f"（需新算向量 {new} 个）", file=sys.stderr, flush=True)
+    bar = Progress(new, len(corpus.documents), progress, on_progress)
+    try:
+        vectors = _flat(_embed(embedder, texts, cache, bar), embedder.dim)
+        unit_vectors = _flat(_embed(embedder, unit_texts, cache, bar), embedder.dim)
+    finally:
+        bar.close()
     manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
                 "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -157,9 +193,20 @@ def _write_jsonl(path: Path, rows) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file or a folder entry to the disk: a rename is durable only after this."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def save(index: Index, folder: str | Path) -> Path:
-    """Write to a temporary sibling folder, then swap it in: a crash mid-write leaves the
-    previous index in place and usable."""
+    """Write every file into a temporary sibling folder, fsync them, write the manifest (with
+    checksums) last, then swap the folder in. A crash at any point leaves either the previous
+    index or the new one complete; `recover` puts the previous one back if the crash fell
+    between the two renames of the swap."""
     import faiss
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -171,19 +218,44 @@ def save(index: Index, folder: str | Path) -> Path:
         faiss.write_index(index.vectors, str(tmp / "vectors.faiss"))
         _write_jsonl(tmp / "units.jsonl", index.units)
         faiss.write_index(index.unit_vectors, str(tmp / "units.faiss"))
+        for name in FILES:
+            _fsync(tmp / name)
         manifest = dict(index.manifest, checksums={n: _sha(tmp / n) for n in FILES})
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
+            f.write(json.dumps(manifest, ensure_ascii=False, indent=1))
+            f.flush()
+            os.fsync(f.fileno())
+        _fsync(tmp)
         old = folder.with_name(folder.name + ".old")
         if old.exists():
             shutil.rmtree(old)
         if folder.exists():
             os.replace(folder, old)
         os.replace(tmp, folder)
+        _fsync(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def recover(folder: str | Path) -> None:
+    """Undo what a crash can leave behind: the previous index moved aside but the new one not
+    yet in place (put the previous one back), and temporary folders of unfinished saves."""
+    folder = Path(folder)
+    old = folder.with_name(folder.name + ".old")
+    if not (folder / "manifest.json").exists() and (old / "manifest.json").exists():
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(old, folder)
+    if folder.parent.is_dir():
+        for tmp in folder.parent.glob(".index-*"):
+            try:
+                if time.time() - tmp.stat().st_mtime > 3600:   # another process may be saving right now
+                    shutil.rmtree(tmp, ignore_errors=True)
+            except OSError:
+                pass
 
 
 def read_manifest(folder: str | Path) -> dict:
@@ -230,10 +302,11 @@ def load(folder: str | Path, errors: list[BadFile] | None = None) -> Index:
 
 
 def open_index(embedder: Embedder, corpus_paths=None, folder: str | Path | None = None,
-               progress: bool = False) -> Index:
+               progress: bool = False, on_progress=None) -> Index:
     """The index for these corpus files and this model: loaded when the saved one matches,
     otherwise (missing, stale, corrupt) rebuilt and saved."""
     folder = Path(folder) if folder else DEFAULT_INDEX_DIR
+    recover(folder)
     sources, errors = read_sources(corpus_paths)
     want = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
             "dim": embedder.dim, "corpus_hash": content_hash(sources)}
@@ -248,10 +321,11 @@ def open_index(embedder: Embedder, corpus_paths=None, folder: str | Path | None 
         reason = "尚未建立索引"
     except IndexCorrupt as e:
         reason = f"索引已损坏：{e}"
-    if progress:
+    if progress or reason.startswith("索引已损坏"):
         print(f"{reason}，重新建立索引。", file=sys.stderr, flush=True)
     cache = reusable_vectors(folder, embedder) if reason.startswith("语料") else {}
-    index = build(build_corpus(sources, errors), embedder, progress=progress, cache=cache)
+    index = build(build_corpus(sources, errors), embedder, progress=progress, cache=cache,
+                  on_progress=on_progress)
     try:
         save(index, folder)
     except OSError as e:       # a read-only disk still gets a working, unsaved index

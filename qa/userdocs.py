@@ -10,13 +10,17 @@ from .ingest import REFUSED, SUFFIXES, read_source
 
 USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parent.parent / "data" / "user"))
 MAX_UPLOAD = 50 * 1024 * 1024
+MAX_NAME_BYTES = 200  # of a stored name before its suffix: room for the suffix and ".part" within 255
 
 
 def safe_name(name: str) -> str:
     """A file name that cannot leave the folder or hide: path parts and odd characters removed."""
-    base = Path(name.replace("\\", "/")).name
+    base = Path(name.replace("\\", "/").replace("\0", "")).name
     base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base).lstrip(".")
-    return base[:120] or "document.txt"
+    stem, suffix = (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1][:10]) if "." in base else (base, "")
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:     # file systems count bytes (255), not characters
+        stem = stem[:-1]
+    return (stem + suffix) if stem else "document" + (suffix or ".txt")
 
 
 def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> Path:

@@ -1,13 +1,11 @@
 """The web app as a person uses it: real server, headless Chromium, and the gradio_client API."""
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
@@ -15,40 +13,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 UPLOAD_TEXT = "星海市垃圾分类管理办法\n第一条 居民应当将厨余垃圾投放到绿色收集容器。\n第二条 违反本办法的，由城市管理部门责令改正。\n"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(real_qa, real_index_dir, tmp_path_factory):
-    port = free_port()
+    """Loopback, no accounts: the one local user manages documents without logging in."""
     user_dir = tmp_path_factory.mktemp("user")
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--index", str(real_index_dir),
-                             "--user-dir", str(user_dir)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    import urllib.request
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("app exited:\n" + proc.stdout.read())
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("app did not start in time")
-    yield url, user_dir
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_app("--index", str(real_index_dir), "--user-dir", str(user_dir),
+                     users_file=user_dir.parent / "no-users.json") as url:
+        yield url, user_dir
 
 
 def test_binds_to_localhost_only(server):
@@ -67,21 +38,30 @@ def test_gradio_client_example_from_the_readme(server):
     assert "error" in bad
 
 
-@pytest.fixture(scope="module")
-def page(server):
-    if not CHROMIUM:
-        pytest.skip("Debian's chromium is not installed (scripts/browser-deps.sh installs it)")
+@contextmanager
+def launch_chromium():
+    """Debian's chromium (Playwright's own download cannot work offline)."""
     from playwright.sync_api import sync_playwright
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (scripts/browser-deps.sh installs it)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with launch_chromium() as browser:
         pg = browser.new_page(viewport={"width": 1360, "height": 900})
         pg.goto(server[0])
         pg.wait_for_selector("#question textarea", timeout=60000)
         yield pg
-        browser.close()
 
 
 def ask(page, question: str, expect: str):

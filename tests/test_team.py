@@ -1,0 +1,184 @@
+"""A shared server: accounts and roles, refusal to start exposed without them, admin-only changes — on the real app."""
+import shutil
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from qa.users import Accounts, UsersError, add_user, hash_password, is_loopback, load_users, verify_password
+from tests.server import ROOT, running_app
+
+READER, ADMIN = ("lin", "reader-pass-1"), ("chen", "admin-pass-1")
+
+
+def test_passwords_are_salted_scrypt_hashes():
+    a, b = hash_password("same password"), hash_password("same password")
+    assert a != b and a.startswith("scrypt$") and "same password" not in a
+    assert verify_password("same password", a) and verify_password("same password", b)
+    assert not verify_password("same passwort", a)
+    assert not verify_password("x", "not a hash") and not verify_password("x", "md5$1$2$3$aa$bb")
+
+
+def test_users_file_roles_and_permissions(tmp_path):
+    path = tmp_path / "conf" / "users.json"
+    add_user(*READER, path=path)
+    add_user(*ADMIN, admin=True, path=path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert READER[1] not in text and ADMIN[1] not in text
+    accounts = Accounts(load_users(path))
+    assert accounts.check(*READER) and accounts.check(*ADMIN)
+    assert not accounts.check(READER[0], ADMIN[1]) and not accounts.check("nobody", READER[1])
+    assert accounts.is_admin(ADMIN[0]) and not accounts.is_admin(READER[0])
+    assert not accounts.is_admin(None) and not accounts.is_admin("nobody")
+    assert Accounts({}).is_admin(None)        # loopback without accounts: the one local user
+    with pytest.raises(UsersError):
+        add_user("x", "short", path=path)
+    with pytest.raises(UsersError):
+        add_user("../evil", "long enough pw", path=path)
+    path.write_text("{not json")
+    with pytest.raises(UsersError):
+        load_users(path)
+
+
+def test_loopback_addresses():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("::")
+
+
+def test_users_command_writes_the_file(tmp_path):
+    path = tmp_path / "users.json"
+    run = subprocess.run([sys.executable, "-m", "qa", "users", "add", "wang", "--admin", "--users", str(path),
+                          "--password-stdin"], input="a-long-password\n", capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert load_users(path)["wang"]["role"] == "admin"
+    listed = subprocess.run([sys.executable, "-m", "qa", "users", "list", "--users", str(path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert "wang\tadmin" in listed.stdout
+
+
+@pytest.mark.parametrize("args", [["--host", "0.0.0.0"], ["--host", "192.168.0.10"], ["--share"]])
+def test_exposed_server_without_accounts_refuses_to_start(tmp_path, args):
+    t0 = time.time()
+    run = subprocess.run([sys.executable, "app.py", *args, "--port", "7999"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**__import__("os").environ,
+                                                      "QA_USERS_FILE": str(tmp_path / "none.json")})
+    assert run.returncode == 2
+    assert "qa users add" in run.stderr and "--admin" in run.stderr
+    assert time.time() - t0 < 60            # refused before the model is even loaded
+
+
+@pytest.fixture(scope="module")
+def team_server(real_qa, real_index_dir, tmp_path_factory):
+    """Loopback with accounts: everyone logs in; a copy of the index, so uploads here change nothing else."""
+    base = tmp_path_factory.mktemp("team")
+    users = base / "users.json"
+    add_user(*READER, path=users)
+    add_user(*ADMIN, admin=True, path=users)
+    index = base / "index"
+    shutil.copytree(real_index_dir, index)
+    (base / "user").mkdir()
+    with running_app("--index", str(index), "--user-dir", str(base / "user"), "--users", str(users),
+                     users_file=users) as url:
+        yield url, base / "user"
+
+
+def test_without_login_nothing_is_served(team_server):
+    from gradio_client import Client
+    url, _ = team_server
+    with pytest.raises(Exception):
+        Client(url, verbose=False).predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")
+    with pytest.raises(Exception):
+        Client(url, auth=(READER[0], "wrong-password"), verbose=False)
+
+
+def test_reader_asks_but_cannot_change_documents_through_the_api(team_server, tmp_path):
+    from gradio_client import Client, handle_file
+    url, user_dir = team_server
+    reader = Client(url, auth=READER, verbose=False)
+    res = reader.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")
+    assert res["found"] and "上级纪委" in res["answer"]
+    f = tmp_path / "reader_upload.txt"
+    f.write_text("第一条 读者上传的文件。\n", encoding="utf-8")
+    with pytest.raises(Exception, match="管理员"):
+        reader.predict([handle_file(str(f))], api_name="/upload")
+    assert not (user_dir / "reader_upload.txt").exists()
+    (user_dir / "kept.txt").write_text("第一条 管理员放入的文件。\n", encoding="utf-8")
+    with pytest.raises(Exception, match="管理员"):
+        reader.predict("kept.txt", api_name="/remove")
+    with pytest.raises(Exception, match="管理员"):
+        reader.predict(api_name="/rebuild")
+    assert (user_dir / "kept.txt").exists()
+
+
+def test_admin_uploads_and_removes_through_the_api(team_server, tmp_path):
+    from gradio_client import Client, handle_file
+    url, user_dir = team_server
+    admin = Client(url, auth=ADMIN, verbose=False)
+    f = tmp_path / "星海市养犬管理办法.txt"
+    f.write_text("星海市养犬管理办法\n第一条 养犬人应当为犬只办理登记，每年年检一次。\n", encoding="utf-8")
+    status = admin.predict([handle_file(str(f))], api_name="/upload")[0]
+    assert "已加入" in status and (user_dir / f.name).exists()
+    reader = Client(url, auth=READER, verbose=False)
+    assert "每年年检一次" in reader.predict("养犬登记多久年检一次？", api_name="/ask")["answer"]
+    admin.predict(f.name, api_name="/remove")
+    assert not (user_dir / f.name).exists()
+    after = reader.predict("养犬登记多久年检一次？", api_name="/ask")
+    assert not after["found"] and all("养犬" not in c["title"] for c in after["citations"] + after["passages"])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests.test_app import CHROMIUM, launch_chromium
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (scripts/browser-deps.sh installs it)")
+    with launch_chromium() as b:
+        yield b
+
+
+def log_in(browser, url: str, user: tuple[str, str]):
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.goto(url)
+    page.locator("input[type=text]").first.fill(user[0])
+    page.locator("input[type=password]").first.fill(user[1])
+    page.locator("button:has-text('Login'), button:has-text('登录')").first.click()
+    page.wait_for_selector("#question textarea", timeout=60000)
+    page.wait_for_function("() => document.querySelector('#whoami').innerText.includes('已登录')", timeout=30000)
+    return page
+
+
+def test_reader_in_the_browser_asks_and_sees_no_document_controls(browser, team_server):
+    from tests.test_app import ask
+    page = log_in(browser, team_server[0], READER)
+    assert "读者" in page.locator("#whoami").inner_text()
+    ask(page, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+    page.get_by_role("tab", name="文档").click()
+    page.wait_for_timeout(500)
+    assert page.locator("#upload").count() == 0 or not page.locator("#upload").is_visible()
+    assert page.locator("#remove").count() == 0 or not page.locator("#remove").is_visible()
+    page.close()
+
+
+def test_admin_in_the_browser_sees_the_document_controls(browser, team_server):
+    page = log_in(browser, team_server[0], ADMIN)
+    assert "管理员" in page.locator("#whoami").inner_text()
+    page.get_by_role("tab", name="文档").click()
+    page.locator("#upload").wait_for(state="visible", timeout=20000)
+    assert page.locator("#rebuild").is_visible()
+    page.close()
+
+
+def test_an_upload_over_the_limit_is_refused_by_the_server_and_it_keeps_serving(team_server, tmp_path):
+    from gradio_client import Client, handle_file
+    url, user_dir = team_server
+    big = tmp_path / "big.pdf"
+    with open(big, "wb") as f:
+        f.write(b"%PDF-1.7\n")
+        f.truncate(60 * 1024 * 1024)
+    admin = Client(url, auth=ADMIN, verbose=False)
+    with pytest.raises(Exception):
+        admin.predict([handle_file(str(big))], api_name="/upload")
+    assert not (user_dir / "big.pdf").exists()
+    assert admin.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")["found"]
