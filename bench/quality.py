@@ -53,9 +53,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="+")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--corpus", action="append", help="corpus folders or files (default: data/corpus)")
+    ap.add_argument("--index", help="index folder (default: the app's own; give another with --corpus)")
     a = ap.parse_args()
     from qa.engine import QA
-    qa = QA()
+    qa = QA(corpus=a.corpus, index_dir=a.index)
     for f in a.files:
         cases = [json.loads(l) for l in open(f, encoding="utf-8") if l.strip()]
         t0 = time.perf_counter()

@@ -57,15 +57,29 @@ def main() -> int:
         t0 = time.perf_counter()
         emb.embed([q], "query")
         floor.append(time.perf_counter() - t0)
+    from qa import answer as answer_module
+    judged, real_judge = [], answer_module._judge
+
+    def timed_judge(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return real_judge(*args, **kwargs)
+        finally:
+            judged.append(time.perf_counter() - t)
+
+    answer_module._judge = timed_judge
     lat = []
     for q in questions:
         t0 = time.perf_counter()
         qa.ask(q)
         lat.append(time.perf_counter() - t0)
+    answer_module._judge = real_judge
     p50, p95 = statistics.median(lat) * 1000, statistics.quantiles(lat, n=20)[18] * 1000
     fwd = statistics.median(floor) * 1000
     print(f"warm ask() latency over {len(lat)} questions: p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
           f"one query forward pass p50 {fwd:.0f} ms -> p50 = {p50 / fwd:.1f}x the forward pass")
+    print(f"answerability judge per question: p50 {statistics.median(judged) * 1000:.2f} ms, "
+          f"max {max(judged) * 1000:.2f} ms over {len(judged)} judged questions")
     print(f"peak memory (this process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

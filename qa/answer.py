@@ -6,25 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bm25 import idf_of
 from .engine import hit_dict
+from .judge import ANSWERED, NOT_IN_DOCUMENTS, PARTLY, Verdict, judge, key_terms, term_weights
 from .lookup import AMBIGUOUS_MAX, Resolution
 from .outline import items, paragraphs
 from .refs import Ref, asks_for_changes, find_ref
 from .relations import Relation
 from .retrieve import Hit
 from .text import fold, int_to_cn, sentence_spans
-from .tokenize import STOPWORDS, segment, tokenize
+from .tokenize import STOPWORDS, load_segmenter, segment, tokenize
 from .versions import bigrams, changed_articles, contained
 
-# "Is this in the documents at all?": best sentence cosine of the top passages, plus
-# COVERAGE_WEIGHT x the share of the question's words found in the top passage, minus
-# UNKNOWN_WEIGHT x the share of its words found nowhere in the corpus (党费, 产假, GDP).
-# Calibrated for the default model with bench/calibrate.py on tests/data/questions.jsonl
-# and the dev sample (21 unanswerable, 64 answerable questions); the margins are thin,
-# so bench/quality.py reports both refusal rates.
-FOUND_THRESHOLD = 0.884
-COVERAGE_WEIGHT = 0.1
-UNKNOWN_WEIGHT = 0.02
 MAX_SENTENCES = 3
 SENTENCE_SLACK = 0.015       # other sentences join the best one when this close to it
 PASSAGE_SHARE_MIN = 0.7      # a passage contributes sentences only if its fused score is this close to the top
@@ -33,12 +26,6 @@ _RELATION_Q = re.compile(r"向谁|找谁|给谁|谁报告|报告给|向哪|汇�
 _TITLE_Q = re.compile(r"标题|题目|叫什么|名称")
 _FOLLOW_START = re.compile(r"^(那|那么|如果|要是|假如|它|这|该|其|此|还有|另外|然后|再)")
 _CONSEQUENCE_Q = re.compile(r"不报告|没报告|不如实|隐瞒|瞒报|后果|否则|不这样做|不做会")
-# A question that asks for a quantity or a date is answered only by sentences that hold one:
-# topical sentences without it (「纪委书记一届任期是几年」) mean the documents do not say.
-_QUANTITY_Q = re.compile(r"多少|(?<!哪)几[个名年天次期家条项岁稿支人位倍]|多长时间")
-_DATE_Q = re.compile(r"哪一?年|哪一?天|几月|何时|什么时候|什么时间|哪个月")
-_QUANTITY = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个名年月天日次期家条项级岁轮稿支人位所种倍成]|分之")
-_DATE = re.compile(r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|今年|去年|当年")
 _FOLLOW_WORD = re.compile(r"它|这条|该条|此条|上述|这一条|这部分|第.{1,3}[款句项]")
 
 
@@ -133,9 +120,11 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
     index = retriever.index
     qvec = retriever.query_vector(turn.query)
     resolution = retriever.library.resolve(turn.ref, question, turn.previous_text, turn.previous_doc)
-    hits = retriever.search(turn.query, k=max(k, 10), resolution=resolution, qvec=qvec)
+    hits = retriever.search(turn.query, k=max(k, 10), resolution=resolution, qvec=qvec,
+                            lexical_text=expand_query(index, turn.query))
     result = {"question": question, "query": turn.query, "followup_of": turn.previous,
-              "passages": [hit_dict(h, r) for r, h in enumerate(hits[:k], start=1)]}
+              "passages": [hit_dict(h, r) for r, h in enumerate(hits[:k], start=1)],
+              "verdict": ANSWERED, "missing": []}
     cites = _Citations()
     changes = _changes_answer(retriever.library, turn, resolution, hits, cites)
     if changes is not None:
@@ -146,7 +135,7 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
                 "ambiguous": resolution.ambiguous, "citations": cites.items}
     if turn.ref and _is_lookup(question, turn.ref):
         return {**result, "answer": _no_such_unit(turn.ref, resolution), "found": False,
-                "intent": "reference", "citations": []}
+                "verdict": NOT_IN_DOCUMENTS, "intent": "reference", "citations": []}
     relation = None
     if _RELATION_Q.search(question):
         relation = _relation_answer(index, turn, hits, cites)
@@ -156,16 +145,69 @@ def answer(qa, question: str, k: int = 10, history=None) -> dict:
         text, rel = relation
         return {**result, "answer": text, "found": True, "intent": "relation",
                 "relation": rel.to_dict(), "citations": cites.items}
-    if not hits or not _found(index, turn, hits):
+    if not hits:
+        return {**result, "answer": _not_found_text(question, hits), "found": False,
+                "verdict": NOT_IN_DOCUMENTS, "intent": "not_found", "citations": []}
+    chosen = _pick_sentences(index, turn, hits, qvec)
+    verdict = _judge(index, turn, hits, chosen)
+    result.update(verdict=verdict.verdict, missing=verdict.missing, signals=verdict.signals)
+    if verdict.verdict == NOT_IN_DOCUMENTS and not (verdict.signals["on_topic"] and chosen):
         return {**result, "answer": _not_found_text(question, hits), "found": False,
                 "intent": "not_found", "citations": []}
-    text = _sentence_answer(index, turn, hits, qvec, cites)
-    missing = missing_answer_type(turn.question, text)
-    if missing:
-        return {**result, "answer": _not_found_text(question, hits, missing), "found": False,
-                "intent": "not_found", "citations": []}
+    text = _cite_sentences(chosen, cites)
+    if verdict.verdict == NOT_IN_DOCUMENTS:      # on topic, but the asked thing is not there
+        return {**result, "answer": _related_text(question, verdict.missing, text), "found": False,
+                "intent": "not_found", "citations": cites.items}
+    if verdict.verdict == PARTLY:
+        text += f"\n（文档中没有规定所问的{'、'.join(verdict.missing)}。）"
     return {**result, "answer": text + _version_note(retriever.library, cites.items), "found": True,
             "intent": "search", "citations": cites.items}
+
+
+def expand_query(index, query: str) -> str:
+    """BM25 sees, besides the question, the documents' words for question words no document uses
+    (「打招呼」 -> 说情、干预), from the thesaurus and the corpus's own 「以下简称」 definitions."""
+    extra = []
+    for w in segment(fold(query)):
+        if len(w) >= 2 and not _in_corpus(index, w):
+            extra.extend(v for v in index.thesaurus.variants(w) if v != w and _in_corpus(index, v))
+    return query + (" " + " ".join(dict.fromkeys(extra)) if extra else "")
+
+
+def _in_corpus(index, word: str) -> bool:
+    """A word some passage holds: a BM25 word, or (names, terms jieba splits otherwise) every
+    character pair of it."""
+    word = fold(word)
+    return word in index.vocab or (len(word) >= 2 and all("#" + word[i:i + 2] in index.vocab
+                                                          for i in range(len(word) - 1)))
+
+
+def _idf(index, word: str) -> float:
+    """How rare a word is in the corpus (0 if unseen): its own BM25 idf, else its rarest bigram's."""
+    word = fold(word)
+    if word in index.vocab:
+        return idf_of(index.bm25, word)
+    grams = ["#" + word[i:i + 2] for i in range(len(word) - 1)]
+    if grams and all(g in index.vocab for g in grams):
+        return max(idf_of(index.bm25, g) for g in grams)
+    return 0.0
+
+
+def _judge(index, turn: Turn, hits: list[Hit], chosen) -> Verdict:
+    sentences = [h.passage.text[s:e] for _, _, s, e, h in chosen]
+    # coverage is read in the passages the sentences come from, with their headings: a sentence's
+    # subject often stands one sentence earlier (「他表示」) or in the clause title
+    passages = {h.passage.id: h.passage for *_, h in chosen}
+    context = "".join(p.text + p.clause_title + " ".join(p.divisions) for p in passages.values())
+    terms = key_terms(turn.query, lambda t: load_segmenter().lcut(t, HMM=True))
+    # a word no document uses weighs like a typical word, not like the rarest: colloquial
+    # wordings (「心里不舒服」) are common, and coverage of the rest still decides
+    unknown_idf = float(np.median(index.bm25.idf)) if len(index.bm25.idf) else 1.0
+    return judge(turn.question, sentences, context,
+                 dense=max(h.extra.get("best_unit_score", 0.0) for h in hits[:3]),
+                 weights=term_weights(terms, lambda w: _idf(index, w), unknown_idf),
+                 in_corpus=lambda w: _in_corpus(index, w), thesaurus=index.thesaurus,
+                 fused=[h.score for h in hits[:2]], passage_ids=[h.passage.id for *_, h in chosen])
 
 
 # A reference with little else around it is a lookup (「第十五条讲了什么」): when no document has
@@ -206,36 +248,20 @@ def _version_note(library, citations: list[dict]) -> str:
     return ("\n" + "\n".join(notes)) if notes else ""
 
 
-def missing_answer_type(question: str, answer_text: str) -> str:
-    """「数字」 or 「时间」 when the question asks for one and the chosen sentences hold none."""
-    body = re.sub(r"\[\d+\]", "", answer_text)
-    if _DATE_Q.search(question) and not _DATE.search(body):
-        return "时间"
-    if _QUANTITY_Q.search(question) and not _QUANTITY.search(body):
-        return "数字"
-    return ""
-
-
-def found_score(index, query: str, hits: list[Hit]) -> float:
-    best_sentence = max(h.extra.get("best_unit_score", 0.0) for h in hits[:3])
-    tokens = set(index.tokens[index.position[id(hits[0].passage)]])
-    words = [w for w in segment(query) if len(w) >= 2 and w not in STOPWORDS]
-    unknown = sum(fold(w) not in index.vocab for w in words) / max(len(words), 1)
-    return best_sentence + COVERAGE_WEIGHT * _coverage(_words(query), tokens) - UNKNOWN_WEIGHT * unknown
-
-
-def _found(index, turn: Turn, hits: list[Hit]) -> bool:
-    return found_score(index, turn.query, hits) >= FOUND_THRESHOLD
-
-
-def _not_found_text(question: str, hits: list[Hit], missing: str = "") -> str:
+def _not_found_text(question: str, hits: list[Hit]) -> str:
     tail = "下面列出的段落可能相关，仅供参考。" if hits else ""
-    if missing:
-        return f"文档中没有找到「{question}」所问的{missing}：相关段落没有给出。{tail}"
     return f"文档中没有找到能回答「{question}」的内容。{tail}"
 
 
-def _sentence_answer(index, turn: Turn, hits: list[Hit], qvec: np.ndarray, cites: _Citations) -> str:
+def _related_text(question: str, missing: list[str], related: str) -> str:
+    """The documents speak of the topic but do not give what was asked: say so, then show what they
+    do say, marked as related rather than as the answer."""
+    return (f"文档中没有规定「{question}」所问的{'、'.join(missing)}。"
+            f"相关的规定是（仅供参考，并不回答这个问题）：\n{related}")
+
+
+def _pick_sentences(index, turn: Turn, hits: list[Hit], qvec: np.ndarray) -> list[tuple]:
+    """The best sentences of the top passages: (score, passage rank, start, end, hit), in reading order."""
     q_words = _words(turn.query)
     focus = _words(turn.question) if turn.previous else []
     top_score = hits[0].score
@@ -254,16 +280,16 @@ def _sentence_answer(index, turn: Turn, hits: list[Hit], qvec: np.ndarray, cites
             score = float(sim) + 0.1 * _coverage(q_words, sent_tokens) + 0.1 * _coverage(focus, sent_tokens)
             scored.append((score, rank, s, e, h))
     if not scored:
-        return ""
+        return []
     scored.sort(key=lambda x: -x[0])
     best = scored[0][0]
     chosen = [x for x in scored if x[0] >= best - SENTENCE_SLACK][:MAX_SENTENCES]
     chosen.sort(key=lambda x: (x[1], x[2]))
-    parts = []
-    for _, _, s, e, h in chosen:
-        n = cites.cite(h, s, e)
-        parts.append(f"{h.passage.text[s:e]}[{n}]")
-    return "".join(parts)
+    return chosen
+
+
+def _cite_sentences(chosen: list[tuple], cites: _Citations) -> str:
+    return "".join(f"{h.passage.text[s:e]}[{cites.cite(h, s, e)}]" for _, _, s, e, h in chosen)
 
 
 def _reference_answer(turn: Turn, resolution: Resolution, hits: list[Hit], cites: _Citations) -> str:

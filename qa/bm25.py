@@ -1,45 +1,88 @@
-"""Okapi BM25 as small pure functions over token lists (an inverted index of plain dicts)."""
+"""Okapi BM25 as small pure functions over token lists: an inverted index held as numpy arrays (CSR by term)."""
 from __future__ import annotations
 
-import math
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 
 @dataclass
 class BM25Index:
-    postings: dict[str, list[tuple[int, int]]]   # token -> [(doc, term frequency)]
-    idf: dict[str, float]
+    vocab: dict[str, int]     # token -> row
+    indptr: np.ndarray        # postings of row t are docs[indptr[t]:indptr[t + 1]]
+    docs: np.ndarray          # int32 passage numbers
+    tfs: np.ndarray           # float32 term frequencies
     doc_len: np.ndarray
     avgdl: float
     k1: float = 1.2
     b: float = 0.75
 
+    def __post_init__(self):
+        n = len(self.doc_len)
+        df = np.diff(self.indptr).astype(np.float64)
+        # Lucene's idf: never negative, so a word in most passages still counts a little.
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.norm = (self.k1 * (1 - self.b + self.b * self.doc_len / max(self.avgdl, 1e-9))).astype(np.float32)
+
 
 def build(token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
-    postings: dict[str, list[tuple[int, int]]] = {}
+    vocab: dict[str, int] = {}
+    rows, docs, tfs = [], [], []
     for i, tokens in enumerate(token_lists):
         for tok, tf in Counter(tokens).items():
-            postings.setdefault(tok, []).append((i, tf))
-    n = len(token_lists)
-    # Lucene's idf: never negative, so a word in most passages still counts a little.
-    idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()}
+            rows.append(vocab.setdefault(tok, len(vocab)))
+            docs.append(i)
+            tfs.append(tf)
+    rows_a = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(rows_a, kind="stable")        # by term, passages ascending within a term
+    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows_a, minlength=len(vocab)), out=indptr[1:])
     doc_len = np.array([len(t) for t in token_lists], dtype=np.float32)
-    return BM25Index(postings, idf, doc_len, float(doc_len.mean()) if n else 0.0, k1, b)
+    return BM25Index(vocab, indptr, np.asarray(docs, dtype=np.int32)[order], np.asarray(tfs, dtype=np.float32)[order],
+                     doc_len, float(doc_len.mean()) if len(doc_len) else 0.0, k1, b)
 
 
 def scores(index: BM25Index, query_tokens: list[str]) -> np.ndarray:
     out = np.zeros(len(index.doc_len), dtype=np.float32)
-    if not len(out):
-        return out
-    norm = index.k1 * (1 - index.b + index.b * index.doc_len / max(index.avgdl, 1e-9))
-    for tok, qtf in Counter(query_tokens).items():
-        plist = index.postings.get(tok)
-        if not plist:
+    for tok, _ in Counter(query_tokens).items():
+        t = index.vocab.get(tok)
+        if t is None:
             continue
-        docs = np.fromiter((d for d, _ in plist), dtype=np.int64, count=len(plist))
-        tf = np.fromiter((f for _, f in plist), dtype=np.float32, count=len(plist))
-        out[docs] += index.idf[tok] * tf * (index.k1 + 1) / (tf + norm[docs])
+        a, z = index.indptr[t], index.indptr[t + 1]
+        docs, tf = index.docs[a:z], index.tfs[a:z]
+        out[docs] += index.idf[t] * tf * (index.k1 + 1) / (tf + index.norm[docs])
     return out
+
+
+def save(index: BM25Index, folder: Path) -> list[str]:
+    """Plain files: the vocabulary as JSON, the arrays as .npy (never pickled). Returns the names."""
+    (folder / "bm25_vocab.json").write_text(json.dumps(list(index.vocab), ensure_ascii=False), encoding="utf-8")
+    for name in ("indptr", "docs", "tfs", "doc_len"):
+        np.save(folder / f"bm25_{name}.npy", getattr(index, name), allow_pickle=False)
+    (folder / "bm25_params.json").write_text(json.dumps({"k1": index.k1, "b": index.b, "avgdl": index.avgdl}))
+    return FILES
+
+
+FILES = ["bm25_vocab.json", "bm25_indptr.npy", "bm25_docs.npy", "bm25_tfs.npy", "bm25_doc_len.npy",
+         "bm25_params.json"]
+
+
+def load(folder: Path) -> BM25Index:
+    vocab = {t: i for i, t in enumerate(json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8")))}
+    arrays = {n: np.load(folder / f"bm25_{n}.npy", allow_pickle=False) for n in ("indptr", "docs", "tfs", "doc_len")}
+    params = json.loads((folder / "bm25_params.json").read_text())
+    if len(arrays["indptr"]) != len(vocab) + 1 or len(arrays["docs"]) != len(arrays["tfs"]) \
+            or (len(vocab) and arrays["indptr"][-1] != len(arrays["docs"])):
+        raise ValueError("BM25 arrays do not fit together")
+    return BM25Index(vocab, arrays["indptr"], arrays["docs"], arrays["tfs"], arrays["doc_len"], float(params["avgdl"]),
+                     float(params["k1"]), float(params["b"]))
+
+
+def idf_of(index: BM25Index, token: str) -> float:
+    """How rare a token is in the corpus (0 for a token never seen)."""
+    t = index.vocab.get(token)
+    return float(index.idf[t]) if t is not None else 0.0
+

@@ -16,6 +16,10 @@ def _engine(args, progress=True):
 def _print_answer(res: dict) -> None:
     print(res["answer"])
     print()
+    if res.get("verdict") and res["verdict"] != "answered":
+        missing = "、".join(res.get("missing") or [])
+        from .judge import LABELS
+        print(f"判断：{LABELS[res['verdict']]}" + (f"（缺：{missing}）" if missing else ""))
     for c in res.get("citations", []):
         loc = c.get("location", "")
         files = "、".join(f"{s['source']} " + (f"第{s['page']}页" if s.get("page") else f"第{s['line']}行")
@@ -214,3 +218,14 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def run() -> None:
+    """The `qa` command: main(), then leave without the interpreter's teardown of torch and its
+    thread pools, which took a second after the answer was already printed. Everything the
+    commands write is flushed or fsynced before they return."""
+    import os
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

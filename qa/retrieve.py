@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense (FAISS) and BM25 rankings fused, with outline references resolved first."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,20 +32,44 @@ class Hit:
     extra: dict = field(default_factory=dict)
 
 
-class Retriever:
-    def __init__(self, index: Index, embedder: Embedder):
-        self.index = index
-        self.embedder = embedder
-        self.library = index.library
-        self.searchable = index.searchable
+class Backend(ABC):
+    """Where candidates come from. Rows are the index's passage and sentence numbers; a second
+    engine (OpenSearch, Milvus — docs/scale.md) is a new subclass, fusion and answers stay as they are."""
 
-    @staticmethod
-    def _knn(vectors, q: np.ndarray, n: int) -> dict[int, float]:
+    @abstractmethod
+    def knn(self, q: np.ndarray, n: int, sentences: bool) -> dict[int, float]:
+        """Cosine of the question vector with the n nearest passages (or sentences): row -> score."""
+
+    @abstractmethod
+    def bm25(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage for these query tokens."""
+
+
+class LocalBackend(Backend):
+    """FAISS and the BM25 arrays of a saved index, in this process."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def knn(self, q: np.ndarray, n: int, sentences: bool) -> dict[int, float]:
+        vectors = self.index.unit_vectors if sentences else self.index.vectors
         if vectors.ntotal == 0:
             return {}
         sims, ids = vectors.search(q, min(n, vectors.ntotal))
         # FAISS pads missing results with -1: never use it as a list index.
         return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
+
+    def bm25(self, tokens: list[str]) -> np.ndarray:
+        return bm25_scores(self.index.bm25, tokens)
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder, backend: Backend | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.backend = backend or LocalBackend(index)
+        self.library = index.library
+        self.searchable = index.searchable
 
     def query_vector(self, question: str) -> np.ndarray:
         return self.embedder.embed([question], "query")
@@ -54,8 +79,8 @@ class Retriever:
         """Passages by PASSAGE_SHARE x passage cosine + the rest x best-sentence cosine.
         Also returns, per passage, its best sentence (unit index, cosine)."""
         q = self.query_vector(question) if qvec is None else qvec
-        whole = self._knn(self.index.vectors, q, n * 4)
-        parts = self._knn(self.index.unit_vectors, q, n * 12)
+        whole = self.backend.knn(q, n * 4, sentences=False)
+        parts = self.backend.knn(q, n * 12, sentences=True)
         floor_whole = min(whole.values(), default=0.0)
         floor_part = min(parts.values(), default=0.0)
         best: dict[int, tuple[int, float]] = {}
@@ -73,7 +98,7 @@ class Retriever:
         return order, {i: scores[i] for i in order}, best
 
     def lexical(self, question: str, n: int) -> tuple[list[int], dict[int, float]]:
-        s = bm25_scores(self.index.bm25, tokenize(question))
+        s = self.backend.bm25(tokenize(question))
         s[~self.searchable] = 0
         order = [int(i) for i in np.argsort(-s, kind="stable")[:n] if s[i] > 0]
         return order, {i: float(s[i]) for i in order}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 
+from .neardup import Buckets, sketch
 from .structure import Article, Document, Passage
 from .text import fold
 
 MERGE_SIMILARITY = 0.8    # Dice of character bigrams at which two passages are one
 FRAGMENT_CONTAINED = 0.85  # share of a stray paragraph's bigrams found inside a sibling's clause
+MAX_VARIANTS = 5
 
 _KEEP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -45,28 +47,47 @@ def _clause_parts(article: Article) -> dict[int, tuple[int, str]]:
     return parts
 
 
+def _n_parts(article: Article) -> int:
+    return sum(1 for x in article.blocks if x.kind == "part")
+
+
 def attach_fragments(articles: list[Article]) -> None:
     """Between versions of one document (same title, different files): give each the fuller
     outline, and pull back into it the pieces of its clauses that the page layout scattered
-    into other articles of the same file (001 prints the second half of （十八） after 林武's speech)."""
+    into other articles of the same file (001 prints the second half of （十八） after 林武's speech).
+    Linear in the copies: each article meets the fullest sibling and one text per clause number."""
     by_title: dict[str, list[Article]] = {}
+    by_source: dict[str, list[Article]] = {}
     for a in articles:
+        by_source.setdefault(a.source, []).append(a)
         if a.title and a.clause_numbers:
             by_title.setdefault(_key(a.title), []).append(a)
     for group in by_title.values():
+        if len({a.source for a in group}) < 2:
+            continue
+        # one clause text per number from each of two files: every article then has one from another file
+        clauses: dict[int, list[tuple[str, set[str], str]]] = {}
+        for b in group:
+            for c in b.blocks:
+                texts = clauses.setdefault(c.number, []) if c.kind == "clause" else None
+                if texts is not None and len(texts) < 2 and all(src != b.source for src, _, _ in texts):
+                    texts.append((b.source, bigrams(c.text), c.text))
+        parts = {id(b): _n_parts(b) for b in group}
+        fullest = sorted(group, key=lambda b: -parts[id(b)])
         for a in group:
-            for b in group:
-                if a is b or a.source == b.source:
-                    continue
-                b_parts = _clause_parts(b)
-                n_parts = lambda art: sum(1 for x in art.blocks if x.kind == "part")
-                if n_parts(b) > n_parts(a):
-                    a.part_override.update(b_parts)
-                _pull_fragments(a, b, [x for x in articles if x.source == a.source and x is not a])
+            fuller = next((b for b in fullest if b.source != a.source), None)
+            if fuller is not None and parts[id(fuller)] > parts[id(a)]:
+                a.part_override.update(_clause_parts(fuller))
+            sibling = [next((n, grams, text) for src, grams, text in texts if src != a.source)
+                       for n, texts in sorted(clauses.items()) if any(src != a.source for src, _, _ in texts)]
+            _pull_fragments(a, sibling, [x for x in by_source[a.source] if x is not a])
 
 
-def _pull_fragments(target: Article, sibling: Article, others: list[Article]) -> None:
-    clauses = [(c.number, bigrams(c.text), c.text) for c in sibling.blocks if c.kind == "clause"]
+def _pull_fragments(target: Article, clauses: list[tuple[int, set[str], str]], others: list[Article]) -> None:
+    """Body paragraphs of `others` that are mostly a clause the target lacks move into the target."""
+    clauses = [c for c in clauses if c[0] not in target.clause_numbers]
+    if not clauses:
+        return
     for other in others:
         for blk in list(other.blocks):
             if blk.kind != "body" or len(blk.text) < 20:
@@ -165,11 +186,14 @@ def _strip_label(text: str) -> str:
     return re.sub(r"^第[零〇一二三四五六七八九十百千两0-9]+条(之[一二三四五六七八九十]+)?", "", text.strip())
 
 
+def _numbers_agree(p: Passage, q: Passage) -> bool:
+    """Clause and article numbers match, or one of the two has none (a copy that lost its mark)."""
+    return (p.clause_no, p.article_no) == (q.clause_no, q.article_no) or not (p.clause_no or p.article_no) \
+        or not (q.clause_no or q.article_no)
+
+
 def _same_text(p: Passage, q: Passage, gp: set[str], gq: set[str]) -> bool:
-    if q.source == p.source or q.kind != p.kind:
-        return False
-    if (p.clause_no, p.article_no) != (q.clause_no, q.article_no) and (p.clause_no or p.article_no) \
-            and (q.clause_no or q.article_no):
+    if q.source == p.source or q.kind != p.kind or not _numbers_agree(p, q):
         return False
     short, long_ = sorted((gp, gq), key=len)
     if len(short) < 0.3 * len(long_):
@@ -177,18 +201,47 @@ def _same_text(p: Passage, q: Passage, gp: set[str], gq: set[str]) -> bool:
     return dice(gp, gq) >= MERGE_SIMILARITY or (len(short) >= 15 and contained(short, long_) >= FRAGMENT_CONTAINED)
 
 
-def merge_passages(passages: list[Passage], documents: list[Document] | None = None) -> list[Passage]:
+def _variants(primary: Passage, copies: list[Passage], key) -> list[dict]:
+    """The differing wordings of a merged passage, each distinct text once, at most MAX_VARIANTS:
+    a library holding 200 copies of a page needs the differences shown, not 199 of them."""
+    seen, out = {key(primary)}, []
+    for p in copies:
+        k = key(p)
+        if k not in seen and len(out) < MAX_VARIANTS:
+            seen.add(k)
+            out.append({"source": p.source, "text": p.text, "diffs": diff_words(primary.text, p.text)})
+    return out
+
+
+def merge_passages(passages: list[Passage], documents: list[Document] | None = None,
+                   method: str = "sketch") -> list[Passage]:
     """One passage per distinct text: near-identical passages of copies of one document (same
     family and version, other files) become extra sources of the fullest one, with the words
     that differ kept as variants. Other documents' passages are never compared, so shared
-    boilerplate (「本条例自公布之日起施行」) stays with each document."""
+    boilerplate (「本条例自公布之日起施行」) stays with each document.
+
+    Each passage is compared with the representatives found so far, not with every passage:
+    with `method="sketch"` only with those sharing a MinHash bigram (`neardup`), which keeps
+    200 copies of a document near-linear; `method="exact"` compares with all of them (tests)."""
     group_of = {d.id: (d.family, d.version) for d in documents or []}
     parent = list(range(len(passages)))
     families: dict[tuple, list[int]] = {}
     for i, p in enumerate(passages):
         families.setdefault(group_of.get(p.doc_id, ("", "")), []).append(i)
     shared = [m for m in families.values() if len({passages[i].source for i in m}) > 1]
-    grams = {i: bigrams(passages[i].text) for members in shared for i in members}
+    keys: dict[int, str] = {}
+    grams: dict[int, set[str]] = {}
+
+    def key_of(i: int) -> str:
+        if i not in keys:
+            keys[i] = _key(passages[i].text)
+        return keys[i]
+
+    def grams_of(i: int) -> set[str]:
+        if i not in grams:
+            k = key_of(i)
+            grams[i] = {k[n:n + 2] for n in range(len(k) - 1)}
+        return grams[i]
 
     def root(i):
         while parent[i] != i:
@@ -197,24 +250,40 @@ def merge_passages(passages: list[Passage], documents: list[Document] | None = N
         return i
 
     for members in shared:
-        for n, i in enumerate(members):
-            for j in members[:n]:
-                if _same_text(passages[i], passages[j], grams[i], grams[j]):
-                    parent[root(i)] = root(j)
+        reps: list[int] = []
+        buckets = Buckets()
+        same_key: dict[str, list[int]] = {}
+        for i in members:
+            p = passages[i]
+            twin = next((j for j in same_key.get(key_of(i), ()) if passages[j].source != p.source
+                         and passages[j].kind == p.kind and _numbers_agree(p, passages[j])), None)
+            if twin is not None:            # the same words: nothing to measure
+                parent[root(i)] = root(twin)
+                continue
+            values = sketch(key_of(i)) if method == "sketch" else []
+            candidates = buckets.query(values) if method == "sketch" else reps
+            matches = [j for j in candidates if _same_text(p, passages[j], grams_of(i), grams_of(j))]
+            if not matches:
+                reps.append(i)
+                buckets.add(i, values)
+                same_key.setdefault(key_of(i), []).append(i)
+            for j in matches:          # a longer copy can join two pieces of the other file into one
+                parent[root(i)] = root(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(passages)):
         groups.setdefault(root(i), []).append(i)
     merged = []
     for members in groups.values():
         ps = [passages[i] for i in members]
-        primary = max(ps, key=lambda p: (len(p.text), -members[ps.index(p)]))
+        best = max(members, key=lambda i: (len(passages[i].text), -i))
+        primary = passages[best]
         primary.sources = [{"source": p.source, "doc_id": p.doc_id, "start": p.start,
                             "end": p.end, "line": p.line, "page": p.page} for p in ps]
         if not primary.part:
             donor = next((p for p in ps if p.part), None)
             if donor is not None:
                 primary.part_no, primary.part = donor.part_no, donor.part
-        primary.variants = [{"source": p.source, "text": p.text, "diffs": diff_words(primary.text, p.text)}
-                            for p in ps if p is not primary and _key(p.text) != _key(primary.text)]
-        merged.append((min(members), primary))
+        position = {id(p): i for i, p in zip(members, ps)}
+        primary.variants = _variants(primary, ps, lambda p: key_of(position[id(p)])) if len(ps) > 1 else []
+        merged.append((members[0], primary))
     return [p for _, p in sorted(merged, key=lambda x: x[0])]

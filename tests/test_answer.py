@@ -105,7 +105,7 @@ def test_unanswerable_questions_say_so_and_still_show_related_passages(real_qa):
 def test_refusal_rates_on_our_question_set(real_qa):
     m = evaluate(real_qa, QUESTIONS)
     assert m["answerable"] >= 40 and m["noanswer_cases"] >= 15
-    assert m["noanswer_acc"] >= 0.8          # 0.89 measured
+    assert m["noanswer_acc"] >= 0.8          # 0.83 measured
     assert m["false_noanswer"] <= 0.05
 
 
@@ -114,28 +114,15 @@ def test_quality_on_the_harder_question_set(real_qa):
     assert m["answerable"] >= 35 and m["noanswer_cases"] >= 10
     # measured: hit@1 0.72, hit@5 0.86, MRR 0.79; 5 of 12 near-topic questions refused
     assert m["hit@5"] >= 0.8 and m["mrr"] >= 0.72, m
-    assert m["noanswer_acc"] >= 0.3 and m["false_noanswer"] <= 0.06, m
-
-
-@pytest.mark.parametrize("question,answer,missing", [
-    ("纪委书记一届任期是几年？", "纪委书记应当牢固树立报告问题是本职的意识。[1]", "数字"),
-    ("太原组建了几支突击队？", "抽调825名市直机关干部组建8支突击队。[1]", ""),
-    ("一共有多少个组？", "由负责人带队的二十个考核巡查组。[1]", ""),
-    ("这个制度是哪一年建立的？", "建立健全相关制度。[1]", "时间"),
-    ("意见是哪天印发的？", "（2021年3月27日）[1]", ""),
-    ("蓝佛安提出了哪几点要求？", "一要对党绝对忠诚。[1]", ""),     # a list, not a count
-    ("一把手多久听一次汇报？", "要定期听取汇报。[1]", ""),          # 「定期」 answers 「多久」
-])
-def test_a_count_or_date_question_needs_one_in_the_answer(question, answer, missing):
-    from qa.answer import missing_answer_type
-    assert missing_answer_type(question, answer) == missing
+    assert m["noanswer_acc"] >= 0.6 and m["false_noanswer"] <= 0.06, m     # 9 of 12 refused with the judge
 
 
 def test_topical_sentences_without_the_asked_number_are_not_an_answer(real_qa):
     res = real_qa.ask("纪委书记一届任期是几年？")
-    assert not res["found"] and "所问的数字" in res["answer"] and res["passages"]
+    assert not res["found"] and res["verdict"] == "not_in_documents" and res["passages"]
+    assert "没有规定" in res["answer"] and "年限或时长" in res["missing"]
     res = real_qa.ask("疫情期间太原组建了几支突击队？")
-    assert res["found"] and "8支突击队" in res["answer"]
+    assert res["found"] and "8支突击队" in res["answer"] and res["verdict"] == "answered"
 
 
 def test_retrieval_quality_on_our_question_set(real_qa):

@@ -1,0 +1,174 @@
+"""The answerability judge: each signal as a pure function, the verdict, and the refusal rates on held-out questions."""
+import json
+from pathlib import Path
+
+import pytest
+
+from qa import judge as J
+
+HERE = Path(__file__).resolve().parent
+REGS = HERE.parent.parent / "shared" / "corpora" / "regulations"
+THESAURUS = J.Thesaurus()
+
+
+def weights(*terms):
+    return {t: 1.0 for t in terms}
+
+
+@pytest.mark.parametrize("question,slots", [
+    ("纪委书记谈话提醒要在几个工作日内完成？", ["deadline"]),
+    ("班子成员述责述廉由谁打分？", ["body"]),
+    ("泄露不动产登记资料要罚款多少钱？", ["money"]),
+    ("民主生活会一年开几次？", ["frequency"]),
+    ("上级一把手多久同下级一把手开展一次监督谈话？", ["frequency"]),
+    ("太原组建了几支突击队？", []),                 # 支 is no unit the table counts: a plain question
+    ("蓝佛安提出了哪几点要求？", []),                # a list, not a count
+    ("干部退休年龄是多少岁？", ["count"]),
+    ("这个制度是哪一年建立的？", ["date"]),
+    ("一把手违反决策程序要给予什么党纪处分？", ["sanction"]),
+    ("意见分歧较大时应该怎么办？", []),
+])
+def test_the_slot_a_question_asks_for(question, slots):
+    assert [name for name, _ in J.asked_slots(question)] == slots
+
+
+@pytest.mark.parametrize("slot,question,sentence,filled", [
+    ("deadline", "要在几个工作日内完成？", "应当自受理登记申请之日起30个工作日内办结。", True),
+    ("deadline", "要在几个工作日内完成？", "纪委书记发现问题应当及时进行提醒。", False),
+    ("duration", "纪委书记一届任期是几年？", "抽调825名干部用1个月时间完成。", False),     # a number, not in years
+    ("duration", "登记簿要保存几年？", "不动产登记簿由不动产登记机构永久保存。", True),
+    ("money", "罚款多少钱？", "对有关责任人员依法给予处分。", False),
+    ("money", "罚款多少钱？", "可以处10万元以下的罚款。", True),
+    ("count", "查处了多少名县处级干部？", "抽调2000名市直机关干部下沉一线。", False),   # counts something else
+    ("count", "抽调了多少名市直机关干部？", "抽调2000名市直机关干部下沉一线。", True),
+    ("count", "有多少条？", "第十条 本条例自公布之日起施行。", False),                     # 「第十条」 is a label
+    ("body", "由谁负责？", "由国务院专利行政部门负责。", True),
+    ("sanction", "给予什么处分？", "应当及时提出意见。", False),
+])
+def test_slot_filled(slot, question, sentence, filled):
+    assert J.slot_filled(slot, question, [sentence]) is filled
+
+
+def test_a_slot_filled_by_a_sentence_about_something_else_does_not_count():
+    question = "太原地铁2号线是什么时候开通的？"
+    sentence = "去年11月13日，全省两新组织党建工作推进会在太原召开。"
+    w = weights("太原", "地铁", "2号线", "开通")
+    assert J.slot_filled("date", question, [sentence])                              # a date is there…
+    about = lambda s: J.coverage(w, s, THESAURUS) >= 0.5                            # noqa: E731
+    assert not J.slot_filled("date", question, [sentence], about)                  # …about something else
+
+
+def test_every_key_term_present_but_the_slot_empty_is_not_an_answer():
+    question = "纪委书记谈话提醒要在几个工作日内完成？"
+    sentence = "完善纪委书记谈话提醒制度。纪委书记发现领导班子成员有苗头性、倾向性问题的，及时进行谈话提醒。"
+    w = weights("纪委书记", "谈话", "提醒", "完成")
+    v = J.judge(question, [sentence], sentence, dense=0.95, weights=w, in_corpus=lambda t: True,
+                thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"])
+    assert v.signals["coverage"] >= 0.75
+    assert v.verdict == J.NOT_IN_DOCUMENTS and not v.found and v.missing == ["具体时限"]
+
+
+def test_a_question_with_two_slots_gets_the_one_that_is_there():
+    question = "由谁审批，多少天内完成？"
+    sentence = "由国务院专利行政部门审批。"
+    v = J.judge(question, [sentence], sentence, dense=0.95, weights=weights("审批"), in_corpus=lambda t: True,
+                thesaurus=THESAURUS, fused=[2.0], passage_ids=["a"])
+    assert v.verdict == J.PARTLY and v.found and v.missing == ["时限"]
+
+
+def test_answered_when_the_slot_is_filled_and_on_topic():
+    question = "不动产登记簿要保存几年？"
+    sentence = "不动产登记簿由不动产登记机构永久保存。"
+    v = J.judge(question, [sentence], sentence, dense=0.93, weights=weights("不动产", "登记簿", "保存"),
+                in_corpus=lambda t: True, thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"])
+    assert v.verdict == J.ANSWERED and v.missing == []
+
+
+def test_low_scores_are_not_in_the_documents_whatever_the_slot():
+    v = J.judge("党费按什么比例缴纳？", ["按比例分配。"], "按比例分配。", dense=0.80, weights=weights("党费"),
+                in_corpus=lambda t: False, thesaurus=THESAURUS, fused=[1.0], passage_ids=["a"])
+    assert v.verdict == J.NOT_IN_DOCUMENTS and v.signals["unknown"] == 1.0
+
+
+def test_coverage_reads_words_through_the_thesaurus():
+    w = weights("一把手", "打招呼")
+    text = "主要负责人对违规干预行为应当坚决抵制。"
+    assert J.coverage(w, text, THESAURUS) == 1.0
+    bare = J.Thesaurus()
+    bare.groups = {}
+    assert J.coverage(w, text, bare) == 0.0
+
+
+def test_rare_words_weigh_more_and_unknown_words_get_the_given_weight():
+    idf = {"纪委书记": 3.0, "报告": 0.5}.get
+    w = J.term_weights(["纪委书记", "报告", "廉政保证金"], lambda t: idf(t, 0.0), unknown_idf=1.5)
+    assert w == {"纪委书记": 3.0, "报告": 0.5, "廉政保证金": 1.5}
+    share = J.unknown_share(w, lambda t: t in ("纪委书记", "报告"), THESAURUS)
+    assert share == pytest.approx(1.5 / 5.0)
+
+
+def test_key_terms_drop_the_words_that_only_ask():
+    from qa.tokenize import load_segmenter
+    terms = J.key_terms("纪委书记发现班子成员有重要问题，应该向谁报告？", lambda t: load_segmenter().lcut(t, HMM=True))
+    assert "纪委书记" in terms and "报告" in terms
+    assert not {"应该", "谁", "向谁"} & set(terms)
+
+
+def test_terms_the_corpus_defines_itself_join_the_thesaurus():
+    texts = ["国务院国土资源主管部门（以下简称国土部门）负责指导、监督全国不动产登记工作。"]
+    defined = J.defined_terms(texts)
+    assert ("国务院国土资源主管部门", "国土部门") in defined
+    th = J.Thesaurus(defined)
+    assert "国务院国土资源主管部门" in th.variants("国土部门")
+
+
+def test_margin_and_agreement():
+    assert J.margin([2.0, 1.5]) == 0.5 and J.margin([1.0]) == 1.0 and J.margin([]) == 0.0
+    assert J.agreement(["a", "a", "a"]) == 1.0 and J.agreement(["a", "b"]) == 0.5 and J.agreement([]) == 0.0
+
+
+def test_thresholds_are_data_next_to_the_code():
+    t = J.thresholds()
+    assert {"score_min", "coverage_weight", "unknown_weight", "unknown_max", "coverage_min", "anchor_min"} <= set(t)
+
+
+# -- with the real model and index ------------------------------------------------------------------
+
+def load(name):
+    return [json.loads(line) for line in open(HERE / "data" / name, encoding="utf-8")]
+
+
+def test_refusals_on_the_held_out_half_of_our_judge_set(real_qa):
+    from bench.quality import evaluate
+    m = evaluate(real_qa, load("judge_report.jsonl"))
+    # measured 0.82 refused (0.65 before the judge), 0 answerable refused, hit@1 1.0
+    assert m["noanswer_acc"] >= 0.75 and m["false_noanswer"] <= 0.05 and m["hit@1"] >= 0.9, m
+
+
+def test_a_near_topic_question_says_what_is_missing_and_shows_related_sentences(real_qa):
+    res = real_qa.ask("纪委书记谈话提醒要在几个工作日内完成？")
+    assert not res["found"] and res["verdict"] == "not_in_documents" and res["missing"]
+    assert res["answer"].startswith("文档中没有规定") and "相关的规定是" in res["answer"]
+    assert res["citations"] and "[1]" in res["answer"]          # related sentences, still cited
+    assert set(res["signals"]) >= {"dense", "coverage", "unknown", "margin", "agreement", "slots"}
+
+
+def test_colloquial_wording_is_found_through_the_thesaurus(real_qa):
+    res = real_qa.ask("有领导打招呼插手干部提拔，被托付办事的人要怎么做？")
+    assert res["found"] and "受委托人应当及时向所在部门和单位党组织报告" in res["answer"]
+
+
+@pytest.fixture(scope="module")
+def regs_qa(tmp_path_factory):
+    if not REGS.is_dir():
+        pytest.skip("../shared/corpora/regulations is not beside the project")
+    from qa.engine import QA
+    from tests.conftest import CORPUS
+    return QA(corpus=[CORPUS, REGS / "不动产登记暂行条例(2019-03-24).md", REGS / "专利代理条例(2018-11-06).md"],
+              index_dir=tmp_path_factory.mktemp("judge-regs") / "index")
+
+
+def test_regulations_near_topic_questions_are_refused(regs_qa):
+    from bench.quality import evaluate
+    m = evaluate(regs_qa, load("judge_regs_report.jsonl"))
+    assert m["noanswer_acc"] >= 0.66 and m["false_noanswer"] == 0.0 and m["hit@1"] == 1.0, m   # measured 1.0
