@@ -9,7 +9,7 @@ with a little noise — for size, speed and memory, never for quality). Each row
 process so its peak memory is its own. Embedding all 681 takes a while; built indexes are kept in
 --work and reused (their embedding time is then read from the manifest).
 Also measured: adding and removing one regulation on the 681-document index, recall@10 of the
-inverted-file vector index against the exact search at 100k, and the hand-written BM25 against bm25s.
+HNSW vector index against the exact search at 100k, and the hand-written BM25 against bm25s.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from qa.index import index_text, unit_text  # noqa: E402
 REGS = ROOT.parent / "shared" / "corpora" / "regulations"
 QUESTIONS = ["纪委书记发现班子成员有重要问题，应该向谁报告？", "第十四条讲了什么？", "党费按什么比例缴纳？",
              "不动产登记暂行条例第十条", "专利代理机构应当具备什么条件？", "违反规定的由哪个部门责令改正？",
@@ -68,6 +69,8 @@ def read_merge(paths) -> tuple[float, object]:
 
 
 def query_times(qa, questions=QUESTIONS) -> tuple[float, float]:
+    """Warm latency of whole answers, question vectors recomputed every time (no cache)."""
+    qa.embedder._cache_size = 0
     for q in questions:
         qa.ask(q)
     lat = []
@@ -97,11 +100,29 @@ def row_corpus(name: str, paths: list, work: Path) -> dict:
     qa = QA(index_dir=folder, corpus=paths)
     load_s = time.perf_counter() - t0
     p50, p95 = query_times(qa)
+    embed_s, rate = m.get("embed_seconds"), (m.get("embedded", 0) / m["embed_seconds"]) if m.get("embed_seconds") else None
+    distinct = len({t for t in map(index_text, qa.index.passages)} |
+                   {unit_text(qa.index.passages[i], s, e) for i, s, e in qa.index.units})
+    if m.get("embedded", 0) < 1000:          # vectors came from an earlier build: time a sample instead
+        rate = sample_rate(qa)
+        embed_s = distinct / rate
     return {"row": name, "documents": len(corpus.documents), "passages": len(corpus.passages),
-            "sentences": len(qa.index.units), "read_merge_s": merge_s, "embed_s": m.get("embed_seconds"),
-            "texts_per_s": (m.get("embedded", 0) / m["embed_seconds"]) if m.get("embed_seconds") else None,
+            "sentences": len(qa.index.units), "read_merge_s": merge_s, "embed_s": embed_s,
+            "texts_per_s": rate, "distinct_texts": distinct,
             "build_s": m.get("build_seconds"), "first_open_s": opened, "disk_mb": folder_mb(folder),
             "load_s": load_s, "p50_ms": p50, "p95_ms": p95, "rss_mb": rss_mb(), "texts": texts}
+
+
+def sample_rate(qa, n: int = 1200) -> float:
+    """Texts per second embedding a random sample of this index's passage and sentence texts."""
+    rng = random.Random(0)
+    idx = qa.index
+    texts = [index_text(p) for p in idx.passages] + [unit_text(idx.passages[i], s, e) for i, s, e in idx.units]
+    sample = rng.sample(texts, min(n, len(texts)))
+    from qa.index import _embed
+    t0 = time.perf_counter()
+    _embed(qa.embedder.inner.ready(), sample, {})
+    return len(sample) / (time.perf_counter() - t0)
 
 
 def row_copies(work: Path) -> dict:
@@ -111,7 +132,35 @@ def row_copies(work: Path) -> dict:
     copies = perturbed_copies(work / "copies")
     secs, corpus = read_merge([copies])
     return {"row": "200 copies", "documents": len(corpus.documents), "passages": len(corpus.passages),
-            "read_merge_s": secs, "five_files_s": five, "ratio": secs / five, "rss_mb": rss_mb()}
+            "read_merge_s": secs, "five_files_s": five, "ratio": secs / five, "rss_mb": rss_mb(),
+            **sketch_compare(copies)}
+
+
+def sketch_compare(folder: Path) -> dict:
+    """Our bottom-k sketch against datasketch's MinHash (+LSH) on the same unmerged passages."""
+    from qa.corpus import parse_file
+    from qa.neardup import sketch
+    from qa.structure import build_document
+    from qa.versions import text_key
+    sources, _ = __import__("qa.corpus", fromlist=["read_sources"]).read_sources([folder])
+    keys = [text_key(p.text) for n, s in enumerate(sources) for a in parse_file(s) if a.blocks
+            for p in build_document(a, f"{s.name}#{n}").passages]
+    t0 = time.perf_counter()
+    for k in keys:
+        sketch(k)
+    out = {"sketch_passages": len(keys), "our_sketch_s": time.perf_counter() - t0}
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError:
+        return out
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.5, num_perm=32)
+    shingles = [[k[i:i + 2].encode() for i in range(len(k) - 1)] or [b""] for k in keys]
+    for i, m in enumerate(MinHash.bulk(shingles, num_perm=32)):
+        lsh.query(m)
+        lsh.insert(i, m)
+    out["datasketch_s"] = time.perf_counter() - t0
+    return out
 
 
 def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
@@ -156,38 +205,63 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     build_s = time.perf_counter() - t0
     folder = work / "index-100k"
     save(index, folder)
-    recall = ivf_recall(uv, index.unit_vectors)
+    recall = ann_recall(uv, index.unit_vectors)
     del index, base
-    lexical = bm25_compare(tokens)
-    t0 = time.perf_counter()
-    # the saved manifest names the 681 files' hash: open the folder directly, as a server would
-    from qa.embed import Batching, SentenceTransformerEmbedder
+    return {"row": "100k synthetic (build)", "documents": len(documents), "passages": len(passages),
+            "sentences": len(units), "build_s": build_s, "disk_mb": folder_mb(folder), "rss_mb": rss_mb(),
+            "ann_recall10": recall, **bm25_compare(tokens)}
+
+
+def row_synthetic_serve(work: Path) -> dict:
+    """The 100k index as a server meets it: a fresh process loads it and answers."""
+    from qa.embed import Batching, Loading
+    from qa.engine import QA
+    from qa.index import load
     from qa.retrieve import Retriever
-    emb = SentenceTransformerEmbedder()
     t0 = time.perf_counter()
-    loaded = load(folder)
+    loaded = load(work / "index-100k")
     load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    emb = Loading()
+    emb.ready()
+    model_s = time.perf_counter() - t0
     qa = QA.__new__(QA)
     qa.embedder, qa.index = Batching(emb), loaded
     qa.retriever = Retriever(loaded, qa.embedder)
     p50, p95 = query_times(qa)
-    return {"row": "100k synthetic", "documents": len(documents), "passages": len(passages),
-            "sentences": len(units), "build_s": build_s, "disk_mb": folder_mb(folder), "load_s": load_s,
-            "p50_ms": p50, "p95_ms": p95, "rss_mb": rss_mb(), "ivf_recall10": recall, **lexical}
+    return {"row": "100k synthetic", "documents": len(loaded.documents), "passages": len(loaded.passages),
+            "sentences": len(loaded.units), "disk_mb": folder_mb(work / "index-100k"), "load_s": load_s,
+            "p50_ms": p50, "p95_ms": p95, "rss_mb": rss_mb(), "model_load_s": model_s,
+            "ann_recall10_real_questions": ann_recall_questions(loaded, emb)}
 
 
-def ivf_recall(vecs, ivf, queries: int = 200) -> float | None:
-    """Share of the exact top 10 that the inverted file returns, for sentence vectors used as queries."""
+def ann_recall_questions(index, emb) -> float | None:
+    """Recall@10 of the sentence index against the exact search, for real questions and passage openings."""
     import faiss
     import numpy as np
-    if not isinstance(ivf, faiss.IndexIVF):
+    if isinstance(index.unit_vectors, faiss.IndexFlat):
+        return None
+    queries = QUESTIONS + [p.text[:30] for p in index.passages[::1000]]
+    q = emb.embed(queries, "query")
+    exact = faiss.IndexFlatIP(index.unit_matrix.shape[1])
+    exact.add(index.unit_matrix)
+    _, want = exact.search(q, 10)
+    _, got = index.unit_vectors.search(q, 10)
+    return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(want, got)]))
+
+
+def ann_recall(vecs, ann, queries: int = 200) -> float | None:
+    """Share of the exact top 10 that the approximate index returns, for perturbed sentence vectors."""
+    import faiss
+    import numpy as np
+    if isinstance(ann, faiss.IndexFlat):
         return None
     exact = faiss.IndexFlatIP(vecs.shape[1])
     exact.add(vecs)
     q = vecs[np.random.default_rng(1).choice(len(vecs), queries, replace=False)] + 0.05
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     _, want = exact.search(q, 10)
-    _, got = ivf.search(q, 10)
+    _, got = ann.search(q, 10)
     return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(want, got)]))
 
 
@@ -259,6 +333,8 @@ def child(row: str, work: Path) -> dict:
         return row_copies(work)
     if row == "100k":
         return row_synthetic(work)
+    if row == "100k-serve":
+        return row_synthetic_serve(work)
     if row == "incremental":
         return incremental(work)
     raise SystemExit(f"unknown row {row}")
@@ -273,7 +349,7 @@ COLUMNS = [("row", "", "{}"), ("documents", "docs", "{:,}"), ("passages", "passa
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", default="default,copies,100,681,incremental,100k")
+    ap.add_argument("--rows", default="default,copies,100,681,incremental,100k,100k-serve")
     ap.add_argument("--work", default=str(ROOT / "bench" / "out" / "scale"))
     ap.add_argument("--child")
     args = ap.parse_args(argv)

@@ -111,8 +111,11 @@ class Passage:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Passage":
-        names = {f.name for f in fields(cls)}
+        names = _FIELDS.get(cls) or _FIELDS.setdefault(cls, frozenset(f.name for f in fields(cls)))
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+_FIELDS: dict[type, frozenset] = {}     # field names per class: asked 100k times when an index loads
 
 
 @dataclass
