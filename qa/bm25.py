@@ -30,18 +30,16 @@ class BM25Index:
 
 def build(token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
     vocab: dict[str, int] = {}
-    rows, docs, tfs = [], [], []
-    for i, tokens in enumerate(token_lists):
-        for tok, tf in Counter(tokens).items():
-            rows.append(vocab.setdefault(tok, len(vocab)))
-            docs.append(i)
-            tfs.append(tf)
-    rows_a = np.asarray(rows, dtype=np.int64)
-    order = np.argsort(rows_a, kind="stable")        # by term, passages ascending within a term
+    ids = [[vocab.setdefault(t, len(vocab)) for t in tokens] for tokens in token_lists]
+    doc_len = np.array([len(t) for t in ids], dtype=np.float32)
+    flat = np.fromiter((t for row in ids for t in row), dtype=np.int64, count=int(doc_len.sum()))
+    owner = np.repeat(np.arange(len(ids), dtype=np.int64), doc_len.astype(np.int64))
+    # one (term, passage) pair per posting, counted: sorted by term, passages ascending within a term
+    pairs, tfs = np.unique(flat * max(len(ids), 1) + owner, return_counts=True)
+    rows, docs = np.divmod(pairs, max(len(ids), 1))
     indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows_a, minlength=len(vocab)), out=indptr[1:])
-    doc_len = np.array([len(t) for t in token_lists], dtype=np.float32)
-    return BM25Index(vocab, indptr, np.asarray(docs, dtype=np.int32)[order], np.asarray(tfs, dtype=np.float32)[order],
+    np.cumsum(np.bincount(rows, minlength=len(vocab)), out=indptr[1:])
+    return BM25Index(vocab, indptr, docs.astype(np.int32), tfs.astype(np.float32),
                      doc_len, float(doc_len.mean()) if len(doc_len) else 0.0, k1, b)
 
 

@@ -21,9 +21,9 @@ from .structure import Document, Passage
 from .text import clause_spans, sentence_spans
 from .tokenize import tokenize
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 DEFAULT_INDEX_DIR = EMBEDDINGS_DIR / "index"
-FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss", "units.jsonl", "units.faiss",
+FILES = ("passages.jsonl", "documents.jsonl", "tokens.jsonl", "vectors.faiss", "units.npy", "units.faiss",
          "relations.jsonl", *bm25.FILES)
 UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
 UNIT_MIN = 6
@@ -153,7 +153,7 @@ def _embed(embedder: Embedder, texts: list[str], cache: dict[str, np.ndarray], b
     return out
 
 
-REUSED = ("passages.jsonl", "tokens.jsonl", "vectors.faiss", "units.jsonl", "units.faiss")
+REUSED = ("passages.jsonl", "tokens.jsonl", "vectors.faiss", "units.faiss")
 
 
 def reusable(folder: Path, embedder: Embedder) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
@@ -163,10 +163,10 @@ def reusable(folder: Path, embedder: Embedder) -> tuple[dict[str, np.ndarray], d
     import faiss
     try:
         manifest = read_manifest(folder)
-        _check(folder, manifest, REUSED)
+        _check(folder, manifest, REUSED + (_units_file(folder),))
         passages = [Passage.from_dict(json.loads(line)) for line in open(folder / "passages.jsonl", encoding="utf-8")]
         tokens = [json.loads(line) for line in open(folder / "tokens.jsonl", encoding="utf-8")]
-        units = [tuple(json.loads(line)) for line in open(folder / "units.jsonl", encoding="utf-8")]
+        units = _read_units(folder)
         vectors, unit_vectors = (faiss.read_index(str(folder / n)) for n in ("vectors.faiss", "units.faiss"))
     except (FileNotFoundError, IndexCorrupt, OSError, ValueError, TypeError, KeyError, RuntimeError):
         return {}, {}
@@ -178,6 +178,17 @@ def reusable(folder: Path, embedder: Embedder) -> tuple[dict[str, np.ndarray], d
     cache = dict(zip(texts, _rows(vectors)))
     cache.update(zip((unit_text(passages[pi], s, e) for pi, s, e in units), _rows(unit_vectors)))
     return cache, token_cache
+
+
+def _units_file(folder: Path) -> str:
+    return "units.npy" if (folder / "units.npy").exists() else "units.jsonl"     # .jsonl: format 6 and older
+
+
+def _read_units(folder: Path) -> list[tuple[int, int, int]]:
+    """(passage, start, end) of every sentence: an int array on disk, read in one go."""
+    if _units_file(folder) == "units.npy":
+        return [tuple(r) for r in np.load(folder / "units.npy", allow_pickle=False).tolist()]
+    return [tuple(json.loads(line)) for line in open(folder / "units.jsonl", encoding="utf-8")]
 
 
 def _rows(index) -> np.ndarray:
@@ -281,7 +292,7 @@ def save(index: Index, folder: str | Path) -> Path:
         _write_jsonl(tmp / "relations.jsonl", (r.to_dict() for r in index.relations))
         bm25.save(index.bm25, tmp)
         faiss.write_index(index.vectors, str(tmp / "vectors.faiss"))
-        _write_jsonl(tmp / "units.jsonl", index.units)
+        np.save(tmp / "units.npy", np.asarray(index.units, dtype=np.int64).reshape(-1, 3), allow_pickle=False)
         faiss.write_index(index.unit_vectors, str(tmp / "units.faiss"))
         for name in FILES:
             _fsync(tmp / name)
@@ -347,7 +358,7 @@ def load(folder: str | Path, errors: list[BadFile] | None = None) -> Index:
         from .relations import Relation
         relations = [Relation(**json.loads(line)) for line in open(folder / "relations.jsonl", encoding="utf-8")]
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
-        units = [tuple(json.loads(l)) for l in open(folder / "units.jsonl", encoding="utf-8")]
+        units = _read_units(folder)
         unit_vectors = faiss.read_index(str(folder / "units.faiss"))
         tune(vectors)
         tune(unit_vectors)
