@@ -200,12 +200,9 @@ def _judge(index, turn: Turn, hits: list[Hit], chosen) -> Verdict:
     passages = {h.passage.id: h.passage for *_, h in chosen}
     context = "".join(p.text + p.clause_title + " ".join(p.divisions) for p in passages.values())
     terms = key_terms(turn.query, lambda t: load_segmenter().lcut(t, HMM=True))
-    # a word no document uses weighs like a typical word, not like the rarest: colloquial
-    # wordings (「心里不舒服」) are common, and coverage of the rest still decides
-    unknown_idf = float(np.median(index.bm25.idf)) if len(index.bm25.idf) else 1.0
     return judge(turn.question, sentences, context,
                  dense=max(h.extra.get("best_unit_score", 0.0) for h in hits[:3]),
-                 weights=term_weights(terms, lambda w: _idf(index, w), unknown_idf),
+                 weights=term_weights(terms, lambda w: _idf(index, w), index.typical_idf),
                  in_corpus=lambda w: _in_corpus(index, w), thesaurus=index.thesaurus,
                  fused=[h.score for h in hits[:2]], passage_ids=[h.passage.id for *_, h in chosen])
 

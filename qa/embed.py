@@ -79,12 +79,10 @@ class SentenceTransformerEmbedder(Embedder):
 def _folder_dim(path) -> int:
     """The vector size written in a local model folder's config (0 if unknown): known before torch loads."""
     import json
-    for name in ("config.json",):
-        try:
-            return int(json.loads((Path(str(path)) / name).read_text(encoding="utf-8"))["hidden_size"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    return 0
+    try:
+        return int(json.loads((Path(str(path)) / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 class Loading(Embedder):
@@ -155,12 +153,14 @@ class Batching(Embedder):
         req = _Request(list(texts), kind)
         with self._queue_lock:
             self._pending.append(req)
-        with self._run_lock:
-            if req.result is None and req.error is None:
-                with self._queue_lock:
-                    batch = [r for r in self._pending if r.kind == kind][:self.max_batch]
-                    self._pending = [r for r in self._pending if r not in batch]
-                self._run(batch, kind)
+        while req.result is None and req.error is None:     # a full batch ahead of it: another round
+            with self._run_lock:
+                if req.result is None and req.error is None:
+                    with self._queue_lock:
+                        batch = [r for r in self._pending if r.kind == kind][:self.max_batch]
+                        taken = {id(r) for r in batch}
+                        self._pending = [r for r in self._pending if id(r) not in taken]
+                    self._run(batch, kind)
         if req.error is not None:
             raise req.error
         if len(texts) == 1:

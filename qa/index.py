@@ -69,6 +69,9 @@ class Index:
         if self.relations is None:
             self.relations = extract(self.passages)
         self.vocab = self.bm25.vocab
+        # the judge weighs a word no document uses like a typical word, not like the rarest:
+        # colloquial wordings (「心里不舒服」) are common, and coverage of the rest still decides
+        self.typical_idf = float(np.median(self.bm25.idf)) if len(self.bm25.idf) else 1.0
         self.thesaurus = Thesaurus(defined_terms(p.text for p in self.passages))
 
 
@@ -116,7 +119,7 @@ def vector_index(vecs: np.ndarray, dim: int, ann_from: int = ANN_FROM):
 
 
 def tune(index) -> None:
-    """Search-time settings, which FAISS does not keep in the file."""
+    """Search-time settings, set again whenever an index is built or read."""
     import faiss
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efSearch = HNSW_SEARCH

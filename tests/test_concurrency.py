@@ -34,6 +34,15 @@ def test_batched_queries_each_get_their_own_vector():
     assert inner.calls < len(questions)          # callers shared passes
 
 
+def test_more_callers_than_one_batch_all_get_their_vectors():
+    batching = Batching(SlowCounting(), max_batch=3, cache_size=0)
+    questions = [f"第{i}个问题" for i in range(30)]
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        got = list(pool.map(lambda q: batching.embed([q], "query"), questions))
+    assert all(g is not None for g in got)
+    assert np.allclose(np.concatenate(got), HashEmbedder().embed(questions, "query"))
+
+
 def test_an_embedding_error_reaches_every_waiting_caller():
     class Broken(Embedder):
         name, dim = "broken", 4
