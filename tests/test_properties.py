@@ -100,3 +100,13 @@ def test_answer_sentences_are_verbatim_spans_of_their_cited_passages(real_qa, qu
         for q in c.get("quotes") or []:
             assert c["text"][q["start"]:q["end"]] == q["text"] == doc.text[q["doc_start"]:q["doc_end"]]
             assert q["text"] in res["answer"] or q["text"].strip("。；，") in res["answer"]
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=600), st.integers(1, 60))
+def test_top_n_equals_a_stable_full_sort(values, n):
+    import numpy as np
+
+    from qa.retrieve import top_n
+    scores = np.asarray(values, dtype=np.float32)
+    assert list(top_n(scores, n)) == list(np.argsort(-scores, kind="stable")[:n])
