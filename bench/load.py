@@ -41,6 +41,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Ask the app to end; kill it if it has not within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def start_app(index: str | None, port: int, user_dir: str, extra=()) -> subprocess.Popen:
     cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
            "--user-dir", user_dir, *extra]
@@ -182,11 +191,7 @@ def main(argv=None) -> int:
             if args.distinct:               # the single-user answers, asked afterwards one at a time
                 differ += [q for q, got in given.items() if key(solo.predict(q, api_name="/ask")) != got]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
     asked = args.clients * args.questions
     lat = sorted(latencies)
     print(f"client: {args.client}")
