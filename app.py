@@ -250,6 +250,8 @@ def main(argv=None) -> int:
     except QAError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
+    # parsed once now, so an upload re-parses only the new file
+    threading.Thread(target=qa.warm, name="warm-parse", daemon=True).start()
     app = App(qa, user_dir, accounts)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))

@@ -168,8 +168,10 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     import numpy as np
 
     from qa.engine import QA
-    from qa.index import Index, load, save, vector_index
+    from qa import bm25
+    from qa.index import Index, index_text, load, save, vector_index
     from qa.structure import Document
+    from qa.tokenize import tokenize
     base = load(work / "index-681")
     reps = -(-n_target // len(base.passages))
     rng = np.random.default_rng(0)
@@ -177,7 +179,7 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     vec = base.vectors.reconstruct_n(0, base.vectors.ntotal)
     uvec = base.unit_matrix
     pv, uv = [], []
-    base_tokens = [json.loads(line) for line in open(work / "index-681" / "tokens.jsonl", encoding="utf-8")]
+    base_tokens = [tokenize(index_text(p)) for p in base.passages]
     for r in range(reps):
         offset = len(passages)
         for d in base.documents:
@@ -200,8 +202,8 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     for d in documents:
         d.passages = by_doc.get(d.id, [])
     t0 = time.perf_counter()
-    index = Index(passages, documents, tokens, vector_index(pv, pv.shape[1]), units, vector_index(uv, uv.shape[1]),
-                  dict(base.manifest, passages=len(passages)), [])
+    index = Index(passages, documents, vector_index(pv, pv.shape[1]), units, vector_index(uv, uv.shape[1]),
+                  dict(base.manifest, passages=len(passages)), [], bm25.build(tokens))
     build_s = time.perf_counter() - t0
     folder = work / "index-100k"
     save(index, folder)
@@ -303,17 +305,29 @@ def incremental(work: Path) -> dict:
     shutil.rmtree(extra, ignore_errors=True)
     extra.mkdir()
     qa = QA(index_dir=folder, corpus=[REGS, extra])
+    t0 = time.perf_counter()
+    qa.warm()                  # what the server does in a thread after start
+    warm_s = time.perf_counter() - t0
     new = extra / "星海市测试管理办法.md"
     new.write_text("# 星海市测试管理办法\n\n第一条 为了测试增量更新，制定本办法。\n\n第二条 本办法自发布之日起施行。\n",
                    encoding="utf-8")
     t0 = time.perf_counter()
     qa.reload()
     add_s = time.perf_counter() - t0
+    found = any(p.source == new.name for p in qa.index.passages)
+    embedded = qa.index.manifest["embedded"]
+    t0 = time.perf_counter()
+    qa.saver.wait()
+    save_s = time.perf_counter() - t0
     new.unlink()
     t0 = time.perf_counter()
     qa.reload()
     remove_s = time.perf_counter() - t0
-    return {"row": "incremental (681)", "add_one_s": add_s, "remove_one_s": remove_s, "rss_mb": rss_mb()}
+    gone = not any(p.source == new.name for p in qa.index.passages)
+    qa.saver.wait()
+    return {"row": "incremental (681)", "add_one_s": add_s, "remove_one_s": remove_s, "rss_mb": rss_mb(),
+            "embedded_on_add": embedded, "background_save_s": save_s,
+            "warm_parse_s": warm_s, "added_and_removed": found and gone}
 
 
 def child(row: str, work: Path) -> dict:

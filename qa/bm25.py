@@ -43,6 +43,64 @@ def build(token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM2
                      doc_len, float(doc_len.mean()) if len(doc_len) else 0.0, k1, b)
 
 
+def rebuild(old: BM25Index, rows: np.ndarray, fresh: dict[int, list[str]]) -> BM25Index:
+    """The index of a new list of passages in which passage i is the old index's passage rows[i],
+    or, where rows[i] is -1, the token list fresh[i]. The old postings are kept, renumbered, and
+    the new ones inserted into them, in one linear pass without sorting them: adding a document
+    to a library costs its own tokens, not the library's. Scores equal `build`'s (within a term
+    the passages are then not in ascending order, which scoring does not need)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    n = len(rows)
+    kept = np.flatnonzero(rows >= 0)
+    vocab = dict(old.vocab)
+    # each old passage's postings move to its first new position (kept[::-1]: the first write wins)
+    first = np.full(len(old.doc_len), -1, dtype=np.int64)
+    first[rows[kept][::-1]] = kept[::-1]
+    owner = first[old.docs]
+    alive = owner >= 0
+    term = np.repeat(np.arange(len(old.indptr) - 1, dtype=np.int64), np.diff(old.indptr))[alive]
+    owner, tf = owner[alive], old.tfs[alive]
+    doc_len = np.zeros(n, dtype=np.float32)
+    doc_len[kept] = old.doc_len[rows[kept]]
+    add_term, add_owner, add_tf = [], [], []
+    # a passage whose text another passage also has (a few hundred in the 681): copies of its postings
+    again = kept[first[rows[kept]] != kept]
+    if len(again):
+        twin = first[rows[again]]
+        mine = np.flatnonzero(np.isin(owner, twin))
+        mine = mine[np.argsort(owner[mine], kind="stable")]
+        lo, hi = np.searchsorted(owner[mine], twin, "left"), np.searchsorted(owner[mine], twin, "right")
+        for i, a, z in zip(again.tolist(), lo.tolist(), hi.tolist()):
+            own = mine[a:z]
+            add_term.extend(term[own].tolist())
+            add_owner.extend([i] * len(own))
+            add_tf.extend(tf[own].tolist())
+    for i, tokens in fresh.items():
+        counts = Counter(vocab.setdefault(t, len(vocab)) for t in tokens)
+        add_term.extend(counts.keys())
+        add_owner.extend([i] * len(counts))
+        add_tf.extend(counts.values())
+        doc_len[i] = len(tokens)
+    if add_term:
+        order = np.argsort(np.asarray(add_term, dtype=np.int64), kind="stable")
+        a_term = np.asarray(add_term, dtype=np.int64)[order]
+        at = np.searchsorted(term, a_term, side="right")        # after the old postings of that term
+        term = np.insert(term, at, a_term)
+        owner = np.insert(owner, at, np.asarray(add_owner, dtype=np.int64)[order])
+        tf = np.insert(tf, at, np.asarray(add_tf, dtype=np.float32)[order])
+    df = np.bincount(term, minlength=len(vocab))
+    used = df > 0            # words only the removed passages used leave the vocabulary
+    if not used.all():
+        renumber = np.cumsum(used) - 1
+        names = sorted(vocab, key=vocab.__getitem__)
+        vocab = {names[t]: int(renumber[t]) for t in np.flatnonzero(used)}
+        df = df[used]
+    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    return BM25Index(vocab, indptr, owner.astype(np.int32), tf.astype(np.float32),
+                     doc_len, float(doc_len.mean()) if n else 0.0, old.k1, old.b)
+
+
 def scores(index: BM25Index, query_tokens: list[str]) -> np.ndarray:
     out = np.zeros(len(index.doc_len), dtype=np.float32)
     for tok, _ in Counter(query_tokens).items():

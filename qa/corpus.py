@@ -5,11 +5,10 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .blocks import classify_all, join_broken, raw_blocks
 from .errors import BadFile
 from .ingest import SourceFile, list_sources, read_source
+from .parsecache import ParseCache, file_blocks
 from .structure import Article, Document, Passage, build_document, split_articles
-from .tokenize import segment
 from .versions import attach_fragments, date_versions, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -31,18 +30,19 @@ class Corpus:
         self._docs = {d.id: d for d in self.documents}
 
 
-def parse_file(src: SourceFile) -> list[Article]:
-    blocks = join_broken(classify_all(raw_blocks(src.text, src.wrap_width)), segment)
+def parse_file(src: SourceFile, cache: ParseCache | None = None) -> list[Article]:
+    blocks = cache.blocks(src) if cache is not None else file_blocks(src)
     articles = split_articles(blocks, src.name)
     for a in articles:
         a.pages = src.pages
     return articles
 
 
-def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None) -> Corpus:
+def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None,
+                 cache: ParseCache | None = None) -> Corpus:
     articles: list[Article] = []
     for src in sources:
-        articles.extend(parse_file(src))
+        articles.extend(parse_file(src, cache))
     attach_fragments(articles)
     documents: list[Document] = []
     counters: dict[str, int] = {}
@@ -67,16 +67,19 @@ def content_hash(sources: list[SourceFile]) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_sources(paths=None) -> tuple[list[SourceFile], list[BadFile]]:
+def read_sources(paths=None, cache: ParseCache | None = None) -> tuple[list[SourceFile], list[BadFile]]:
     """Read the folders and files named (the default corpus when none); bad files are
-    returned with their reasons, never raised, so the rest still loads."""
+    returned with their reasons, never raised, so the rest still loads. With a cache, files
+    whose bytes did not change are not decoded or extracted again."""
     paths = list(paths) if paths else [DEFAULT_CORPUS]
-    sources, errors = [], []
+    sources, errors, seen = [], [], set()
     for p in list_sources(paths):
         try:
-            sources.append(read_source(p))
+            sources.append(cache.read(p, seen) if cache is not None else read_source(p))
         except BadFile as e:
             errors.append(e)
+    if cache is not None:
+        cache.keep(seen)
     if not sources and not errors:
         errors.append(BadFile(", ".join(map(str, paths)), "没有找到 .txt、.md、.pdf 或 .docx 文件"))
     return sources, errors

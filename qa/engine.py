@@ -6,8 +6,11 @@ import unicodedata
 
 from .embed import Batching, Embedder, Loading
 from .errors import BadQuestion
-from .index import Index, open_index
+from .corpus import read_sources
+from .index import DEFAULT_INDEX_DIR, Index, open_index, update_index
+from .parsecache import ParseCache
 from .retrieve import Hit, Retriever
+from .saver import Saver
 from .tokenize import load_segmenter
 
 MAX_QUESTION = 500
@@ -51,20 +54,31 @@ class QA:
         self.embedder = Batching(embedder or loading)
         self.index_dir, self.corpus_paths, self.progress = index_dir, corpus, progress
         self._lock = threading.Lock()
-        self.index: Index = open_index(self.embedder, corpus, index_dir, progress=progress)
+        self.parsed = ParseCache()
+        self.index: Index = open_index(self.embedder, corpus, index_dir, progress=progress, parsed=self.parsed)
+        self.saver = Saver(index_dir or DEFAULT_INDEX_DIR)
         self.retriever = Retriever(self.index, self.embedder)
         if loading is not None:
             loading.ready()           # a model that failed to load fails here, not at the first question
 
     def reload(self, corpus=None, on_progress=None) -> None:
-        """Re-read the corpus folders (after an upload or removal) and swap the index in.
-        Questions asked meanwhile are answered from the previous index until the swap."""
+        """Re-read the corpus folders (after an upload or removal) and swap the new index in; it is
+        saved in the background. Questions asked meanwhile are answered from the previous index."""
         with self._lock:
             if corpus is not None:
                 self.corpus_paths = corpus
-            index = open_index(self.embedder, self.corpus_paths, self.index_dir, progress=self.progress,
-                               on_progress=on_progress)
-            self.index, self.retriever = index, Retriever(index, self.embedder)
+            index = update_index(self.index, self.embedder, self.corpus_paths, progress=self.progress,
+                                 on_progress=on_progress, parsed=self.parsed)
+            if index is not self.index:
+                self.index, self.retriever = index, Retriever(index, self.embedder)
+                self.saver.put(index)
+
+    def warm(self) -> None:
+        """Parse every file once ahead of the first update (a server calls this in a thread after
+        start): the index was loaded from disk, so nothing has been parsed yet."""
+        sources, _ = read_sources(self.corpus_paths, self.parsed)
+        for src in sources:
+            self.parsed.blocks(src)
 
     def search(self, question: str, k: int = 10) -> list[dict]:
         q = check_question(question)

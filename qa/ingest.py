@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +57,11 @@ def decode(data: bytes, name: str = "") -> tuple[str, str]:
     raise BadFile(name, "无法识别编码（支持 UTF-8、GB18030/GBK）")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_like_text(text: str) -> bool:
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
-    return controls <= max(2, len(text) // 1000)
+    return len(_CONTROL.findall(text)) <= max(2, len(text) // 1000)
 
 
 def sniff(data: bytes, suffix: str) -> str:
@@ -77,6 +80,11 @@ def sniff(data: bytes, suffix: str) -> str:
 def read_source(path: str | Path, name: str | None = None) -> SourceFile:
     """Read one file of any supported format. Raises BadFile naming the file and the reason."""
     path = Path(path)
+    return source_from_bytes(read_bytes(path, name), path, name)
+
+
+def read_bytes(path: Path, name: str | None = None) -> bytes:
+    """The file's bytes, refusing formats and sizes no reader takes before reading them."""
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix in REFUSED:
@@ -85,9 +93,15 @@ def read_source(path: str | Path, name: str | None = None) -> SourceFile:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise BadFile(name, f"文件过大（{size // 1024 // 1024} MB，上限 {MAX_BYTES // 1024 // 1024} MB）")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise BadFile(name, f"无法读取：{e.strerror or e}") from None
+
+
+def source_from_bytes(data: bytes, path: Path, name: str | None = None) -> SourceFile:
+    """Decode or extract a file's text by what its bytes are (text, PDF, Word)."""
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
     if not data.strip():
         raise BadFile(name, "文件为空")
     kind = sniff(data, suffix)

@@ -28,6 +28,8 @@ _CONDITION = re.compile(r"(发现[^，。；]*?(?:的|时)?)(?=[，,]|$|向|及�
 # 「接待清单应当报本级财政部门备案」「报国务院批准」: filing with or approval by a body
 _FILE = re.compile(r"(?<![向汇通情申])报(?!告|送|道|名|销|酬|警|刊)((?:(?!报)[^，。；：、])+?)(备案|批准|审批|核准)")
 _ARTICLE_MARK = re.compile(r"^第[零〇一二三四五六七八九十百千两0-9]+条(?:之[一二三四五六七八九十]+)?[\s\u3000]*")
+# every pattern above needs one of these words: a passage without any is skipped unread
+_ANY_VERB = re.compile(rf"{VERBS}|述职|述责述廉|批准|审批|核准")
 _FACING = re.compile(r"对((?:来自)?[^，。；]+?(?:行为|问题))(?:应当|要)")
 
 
@@ -78,7 +80,7 @@ def _subject(segment: str) -> str:
 def extract(passages: list[Passage]) -> list[Relation]:
     out: list[Relation] = []
     for p in passages:
-        if p.kind == "part":
+        if p.kind == "part" or not _ANY_VERB.search(p.text):
             continue
         text = p.text
         spans = sentence_spans(text, lines=True)

@@ -1,6 +1,7 @@
 """Splitting a file's blocks into articles, and articles into documents with an outline and passages."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, fields
 
@@ -139,12 +140,11 @@ class Document:
         return page_of_line(self.pages, self.line_at(offset))
 
     def line_at(self, offset: int) -> int:
-        line = self.lines[0][1] if self.lines else 0
-        for off, ln in self.lines:
-            if off > offset:
-                break
-            line = ln
-        return line
+        """Source line of a text offset: the last line starting at or before it (lines are in text order)."""
+        if not self.lines:
+            return 0
+        i = bisect.bisect_right(self.lines, offset, key=lambda x: x[0])
+        return self.lines[max(i - 1, 0)][1]
 
     def to_dict(self) -> dict:
         return {"id": self.id, "source": self.source, "title": self.title, "text": self.text,

@@ -52,7 +52,7 @@ def test_changed_corpus_triggers_rebuild(tmp_path, corpus_dir, fake_embedder):
     assert qindex.read_manifest(folder)["corpus_hash"] == second.manifest["corpus_hash"]
 
 
-@pytest.mark.parametrize("damage", ["truncate_vectors", "edit_passages", "delete_tokens", "garble_manifest"])
+@pytest.mark.parametrize("damage", ["truncate_vectors", "edit_passages", "delete_bm25", "garble_manifest"])
 def test_corrupt_index_is_detected_and_rebuilt(tmp_path, corpus_dir, fake_embedder, damage):
     folder = tmp_path / "idx"
     good = qindex.open_index(fake_embedder, [corpus_dir], folder)
@@ -62,8 +62,8 @@ def test_corrupt_index_is_detected_and_rebuilt(tmp_path, corpus_dir, fake_embedd
     elif damage == "edit_passages":
         p = folder / "passages.jsonl"
         p.write_text(p.read_text(encoding="utf-8").replace("纪委", "XX"), encoding="utf-8")
-    elif damage == "delete_tokens":
-        (folder / "tokens.jsonl").unlink()
+    elif damage == "delete_bm25":
+        (folder / "bm25_docs.npy").unlink()
     else:
         (folder / "manifest.json").write_text("{not json")
     if damage != "garble_manifest":

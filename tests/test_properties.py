@@ -1,6 +1,8 @@
 """Property tests (hypothesis) over the text pipeline: any input, the contracts hold."""
 import re
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,6 +84,26 @@ def test_tokenizer_and_bm25_accept_any_unicode(docs, query):
     index = bm25.build(tokens)
     scores = bm25.scores(index, tokenize(query))
     assert len(scores) == len(docs) and all(s >= 0 for s in scores)
+
+
+VOCAB = ["纪委", "书记", "报告", "监督", "党委", "条例", "施行", "办法", "备案", "罚款"]
+bags = st.lists(st.lists(st.sampled_from(VOCAB), max_size=8), min_size=1, max_size=12)
+
+
+@SETTINGS
+@given(bags, bags, st.data())
+def test_bm25_rebuilt_from_an_older_index_equals_a_fresh_build(old_docs, new_docs, data):
+    """Any mix of reused passages (some twice: two passages with one text), removed ones and new ones."""
+    old = bm25.build(old_docs)
+    rows = data.draw(st.lists(st.integers(-1, len(old_docs) - 1), min_size=1, max_size=15))
+    fresh = {i: new_docs[i % len(new_docs)] for i, r in enumerate(rows) if r < 0}
+    want_docs = [old_docs[r] if r >= 0 else fresh[i] for i, r in enumerate(rows)]
+    got, want = bm25.rebuild(old, rows, fresh), bm25.build(want_docs)
+    assert set(got.vocab) == set(want.vocab)
+    assert np.array_equal(got.doc_len, want.doc_len) and got.avgdl == pytest.approx(want.avgdl)
+    for t in VOCAB:
+        assert bm25.idf_of(got, t) == pytest.approx(bm25.idf_of(want, t))
+        assert np.allclose(bm25.scores(got, [t, "报告"]), bm25.scores(want, [t, "报告"]), atol=1e-6)
 
 
 WORDS = ["纪委书记", "班子成员", "报告", "一把手", "监督", "谈话", "党费", "比例", "第十四条", "意见", "第三部分",

@@ -64,26 +64,65 @@ def test_sketches_share_values_for_near_copies_only():
     assert buckets.query(b) == [1] and buckets.query(c) == []
 
 
-def test_adding_and_removing_a_document_equals_a_full_rebuild(tmp_path):
+def test_adding_and_removing_a_document_equals_a_full_rebuild(tmp_path, monkeypatch):
+    from qa import bm25, parsecache
     from qa.engine import QA
+    from qa.index import load
     user = tmp_path / "user"
     user.mkdir()
     inc = QA(embedder=HashEmbedder(), corpus=[CORPUS, user], index_dir=tmp_path / "inc")
-    (user / "养犬.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当每年为犬只年检一次。\n第二条 本办法自发布之日起施行。\n",
-                                  encoding="utf-8")
+    inc.warm()
+    parsed = []
+    real_blocks = parsecache.file_blocks
+    monkeypatch.setattr(parsecache, "file_blocks", lambda src: parsed.append(src.name) or real_blocks(src))
+    (user / "养犬.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当每年为犬只年检一次，并向公安机关报告。\n"
+                                  "第二条 本办法自发布之日起施行。\n", encoding="utf-8")
     inc.reload()
+    assert parsed == ["养犬.txt"]                      # the other files were not parsed again
     full = QA(embedder=HashEmbedder(), corpus=[CORPUS, user], index_dir=tmp_path / "full")
     assert [p.to_dict() for p in inc.index.passages] == [p.to_dict() for p in full.index.passages]
     n = full.index.unit_vectors.ntotal
     assert np.allclose(inc.index.unit_matrix, full.index.unit_vectors.reconstruct_n(0, n), atol=1e-6)
+    assert [r.to_dict() for r in inc.index.relations] == [r.to_dict() for r in full.index.relations]
+    assert set(inc.index.bm25.vocab) == set(full.index.bm25.vocab)
     for q in ("养犬年检多久一次？", "纪委书记发现班子成员有重要问题，应该向谁报告？", "第二条"):
         assert inc.ask(q)["answer"] == full.ask(q)["answer"]
+        tokens = list(q)
+        assert np.allclose(bm25.scores(inc.index.bm25, tokens), bm25.scores(full.index.bm25, tokens), atol=1e-6)
     assert inc.index.manifest["embedded"] < full.index.manifest["embedded"]   # only the new texts
+    inc.saver.wait()
+    saved = load(tmp_path / "inc")                     # written in the background, whole
+    assert [p.to_dict() for p in saved.passages] == [p.to_dict() for p in full.index.passages]
     (user / "养犬.txt").unlink()
     inc.reload()
     base = QA(embedder=HashEmbedder(), corpus=[CORPUS, user], index_dir=tmp_path / "base")
     assert [p.to_dict() for p in inc.index.passages] == [p.to_dict() for p in base.index.passages]
+    assert set(inc.index.bm25.vocab) == set(base.index.bm25.vocab)     # words only it used are gone
     assert inc.index.manifest["embedded"] == 0
+    before = inc.index
+    inc.reload()
+    assert inc.index is before                         # nothing changed: nothing rebuilt
+
+
+def test_parse_cache_gives_the_same_corpus_and_notices_changed_bytes(tmp_path):
+    from qa.parsecache import ParseCache, file_blocks
+    folder = tmp_path / "docs"
+    shutil.copytree(CORPUS, folder)
+    cache = ParseCache()
+    plain = build_corpus(*read_sources([folder]))
+    first = build_corpus(*read_sources([folder], cache), cache=cache)
+    again = build_corpus(*read_sources([folder], cache), cache=cache)
+    # from the cache: blocks come as copies, so relabelling and moving fragments a second time is safe
+    for c in (first, again):
+        assert [p.to_dict() for p in c.passages] == [p.to_dict() for p in plain.passages]
+        assert [d.to_dict() for d in c.documents] == [d.to_dict() for d in plain.documents]
+    sources, _ = read_sources([folder], cache)
+    assert all([vars(b) for b in cache.blocks(src)] == [vars(b) for b in file_blocks(src)] for src in sources)
+    victim = sorted(folder.iterdir())[0]
+    victim.write_text(victim.read_text(encoding="utf-8").replace("纪委", "监委"), encoding="utf-8")
+    changed = build_corpus(*read_sources([folder], cache), cache=cache)
+    assert [p.to_dict() for p in changed.passages] == [p.to_dict() for p in build_corpus(*read_sources([folder])).passages]
+    assert changed.content_hash != plain.content_hash
 
 
 def test_the_graph_index_keeps_recall_against_the_exact_search():
