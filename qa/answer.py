@@ -452,9 +452,9 @@ def _relation_answer(index, turn: Turn, hits: list[Hit], cites: _Citations,
     q = bigrams(turn.query)
     rank_of = {h.passage.id: r for r, h in enumerate(hits)}
     best, best_score = None, 0.0
-    for rel in index.relations:
-        who = contained(bigrams(rel.reporter), q)
-        cond = contained(bigrams(rel.condition), q) if rel.condition else 0.0
+    for rel, (reporter, condition) in zip(index.relations, index.relation_grams):
+        who = contained(reporter, q)
+        cond = contained(condition, q) if rel.condition else 0.0
         r = rank_of.get(rel.passage_id)
         score = who + 0.6 * cond + (0.5 / (1 + r) if r is not None else 0.0) + (0.1 if rel.recipient else 0)
         if score > best_score:
@@ -463,7 +463,7 @@ def _relation_answer(index, turn: Turn, hits: list[Hit], cites: _Citations,
         return None
     hit = next((h for h in hits if h.passage.id == best.passage_id), None)
     if hit is None:
-        passage = next(p for p in index.passages if p.id == best.passage_id)
+        passage = index.passage_by_id[best.passage_id]
         hit = Hit(passage, 0.0, via="relation")
     if consequence_only:
         s = hit.passage.text.find(best.consequence)

@@ -1,6 +1,7 @@
 """Text embedders: the one extension point is `Embedder.embed`; the product uses sentence-transformers."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -15,6 +16,10 @@ EMBEDDINGS_DIR = Path(os.environ.get("QA_EMBEDDINGS_DIR", Path(__file__).resolve
 DEFAULT_MODEL_DIR = EMBEDDINGS_DIR / "multilingual-e5-small"
 DEFAULT_NAME = "multilingual-e5-small"
 BATCH = 32
+BATCH_CHARS = 32 * 128      # a batch of texts longer than 128 characters holds fewer of them
+# "auto": bfloat16 matrix products where the CPU computes them in hardware (AMX or AVX-512 BF16),
+# float32 elsewhere; "fp32" always float32. Set QA_EMBED_PRECISION to force one.
+PRECISION = os.environ.get("QA_EMBED_PRECISION", "auto")
 
 
 class Embedder(ABC):
@@ -46,7 +51,8 @@ class SentenceTransformerEmbedder(Embedder):
             if threads:
                 torch.set_num_threads(threads)
             from sentence_transformers import SentenceTransformer
-            self.model = SentenceTransformer(str(path), device="cpu")
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+            self.model = SentenceTransformer(str(path), device=self.device)
         except ModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001 - any load failure becomes one clear message
@@ -58,6 +64,13 @@ class SentenceTransformerEmbedder(Embedder):
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
         self.prompts = dict(getattr(self.model, "prompts", {}) or {})
+        self.precision = precision(self.device, PRECISION)
+        # autocast, not a bfloat16 model: layer norms, softmax and pooling stay float32. Measured on
+        # the 681 regulations' texts (AMX CPU, 2 cores): 2.2x the texts per second, cosine to the
+        # float32 vectors 0.99999 at worst; a model cast whole to bfloat16 was 2.7x but 0.998.
+        # Only for documents: one short question took 19.5 ms in bfloat16 against 12.6 ms.
+        self._autocast = (lambda: torch.autocast(self.device, dtype=torch.bfloat16)) \
+            if self.precision == "bf16" else contextlib.nullcontext
 
     @staticmethod
     def _resolve(model: str | None) -> Path | str:
@@ -70,10 +83,26 @@ class SentenceTransformerEmbedder(Embedder):
 
     def embed(self, texts: list[str], kind: str) -> np.ndarray:
         prompt = kind if kind in self.prompts else None
-        with self._lock:
+        # long texts in smaller batches: attention's memory grows with the square of the length
+        batch = max(1, min(BATCH, BATCH_CHARS // max(map(len, texts), default=1)))
+        fast = self._autocast if kind == "passage" else contextlib.nullcontext
+        with self._lock, fast():
             vecs = self.model.encode(list(texts), prompt_name=prompt, normalize_embeddings=True,
-                                     batch_size=BATCH, convert_to_numpy=True, show_progress_bar=False)
+                                     batch_size=batch, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
+
+
+def precision(device: str, wanted: str = "auto") -> str:
+    """"bf16" where bfloat16 products are done in hardware (or asked for), else "fp32"."""
+    if wanted in ("fp32", "bf16"):
+        return wanted
+    if device != "cpu":
+        return "fp32"
+    try:
+        import torch
+        return "bf16" if torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported() else "fp32"
+    except (AttributeError, RuntimeError):      # an older torch: no way to tell, stay exact
+        return "fp32"
 
 
 def _folder_dim(path) -> int:

@@ -11,6 +11,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ FILES = ("passages.jsonl", "documents.jsonl", "vectors.faiss", "units.npy", "uni
 UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
 UNIT_MIN = 6
 ANN_FROM = 100_000      # vectors; below this an exact search costs a few ms
-HNSW_M, HNSW_BUILD, HNSW_SEARCH = 32, 40, 512
+HNSW_M, HNSW_BUILD, HNSW_SEARCH = 32, 120, 512
 CHUNK = 128        # texts per embedding call while building
 
 
@@ -62,10 +63,12 @@ class Index:
         self.docs = {d.id: d for d in self.documents}
         n = self.unit_vectors.ntotal
         self.unit_matrix = _rows(self.unit_vectors) if n else np.zeros((0, 1), np.float32)
+        self.passage_matrix = _rows(self.vectors)
         self.units_of: dict[int, list[int]] = {}
         for u, (pi, _, _) in enumerate(self.units):
             self.units_of.setdefault(pi, []).append(u)
         self.position = {id(p): i for i, p in enumerate(self.passages)}
+        self.passage_by_id = {p.id: p for p in reversed(self.passages)}    # the first of a repeated id
         if self.relations is None:
             self.relations = extract(self.passages)
         self.vocab = self.bm25.vocab
@@ -73,6 +76,17 @@ class Index:
         # colloquial wordings (「心里不舒服」) are common, and coverage of the rest still decides
         self.typical_idf = float(np.median(self.bm25.idf)) if len(self.bm25.idf) else 1.0
         self.thesaurus = Thesaurus(defined_terms(p.text for p in self.passages))
+    @cached_property
+    def relation_grams(self) -> list[tuple[set[str], set[str]]]:
+        """Character bigrams of each relation's reporter and condition, matched against questions."""
+        from .versions import bigrams
+        return [(bigrams(r.reporter), bigrams(r.condition)) for r in self.relations]
+
+    @staticmethod
+    def exact(vectors) -> bool:
+        """Whether a vector index is searched by comparing with every row (below ANN_FROM)."""
+        import faiss
+        return isinstance(vectors, faiss.IndexFlat)
 
 
 def index_text(p: Passage) -> str:
@@ -102,9 +116,10 @@ def unit_text(p: Passage, start: int, end: int) -> str:
 
 def vector_index(vecs: np.ndarray, dim: int, ann_from: int = ANN_FROM):
     """Exact inner product (= cosine: vectors are normalised) below `ann_from` vectors; above it an
-    HNSW graph. Measured on the 681 regulations' 61k sentence vectors with real questions: HNSW
-    (M 32) builds in 2.7 s and answers in 0.1–0.3 ms at recall@10 0.98 with 128 candidates (512 are
-    used); an inverted file needed a third of its lists probed for 0.985, barely faster than exact."""
+    HNSW graph. Measured with real questions on the 244k sentence vectors of the 100k-passage
+    library (bench/scale.py): efConstruction 40 reached recall@10 0.971 at efSearch 512, 120 reaches
+    0.989 (3.5 ms a search for 600 results; build 99 s instead of 35 s). An inverted file needed a
+    third of its lists probed for 0.985 on the 681 regulations, barely faster than exact."""
     import faiss
     vecs = np.ascontiguousarray(vecs, dtype=np.float32)
     if len(vecs) < ann_from:

@@ -65,6 +65,16 @@ class LocalBackend(Backend):
         vectors = self.index.unit_vectors if sentences else self.index.vectors
         if vectors.ntotal == 0:
             return {}
+        if self.index.exact(vectors):
+            # One question against every row, on the index's own memory: torch's matrix-vector
+            # product takes 2.3 ms for 61k sentences where FAISS's single-query scan takes 6.9 ms.
+            # Not numpy's: its BLAS threads keep spinning after the product and slowed the next
+            # question's forward pass in torch threefold.
+            import torch
+            matrix = self.index.unit_matrix if sentences else self.index.passage_matrix
+            sims = (torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(q[0], dtype=np.float32))).numpy()
+            ids = top_n(sims, min(n, len(sims)))
+            return {int(i): float(sims[i]) for i in ids}
         sims, ids = vectors.search(q, min(n, vectors.ntotal))
         # FAISS pads missing results with -1: never use it as a list index.
         return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}

