@@ -76,11 +76,27 @@ class Index:
         # colloquial wordings (「心里不舒服」) are common, and coverage of the rest still decides
         self.typical_idf = float(np.median(self.bm25.idf)) if len(self.bm25.idf) else 1.0
         self.thesaurus = Thesaurus(defined_terms(p.text for p in self.passages))
+
     @cached_property
     def relation_grams(self) -> list[tuple[set[str], set[str]]]:
         """Character bigrams of each relation's reporter and condition, matched against questions."""
         from .versions import bigrams
         return [(bigrams(r.reporter), bigrams(r.condition)) for r in self.relations]
+
+    def needs_graphs(self) -> bool:
+        """Built with exact search (an update, to answer at once) though large enough for graphs."""
+        return any(self.exact(v) and v.ntotal >= ANN_FROM for v in (self.vectors, self.unit_vectors))
+
+    def add_graphs(self) -> None:
+        """Put HNSW graphs in place of exact indexes above ANN_FROM vectors. An update answers from
+        exact indexes at once (exact, a few ms slower) while this runs in the background: graphs
+        for 244k sentences take ~100 s. Answers in flight keep the arrays they already hold."""
+        if self.exact(self.vectors) and self.vectors.ntotal >= ANN_FROM:
+            graph = vector_index(self.passage_matrix, self.vectors.d)
+            self.vectors, self.passage_matrix = graph, _rows(graph)
+        if self.exact(self.unit_vectors) and self.unit_vectors.ntotal >= ANN_FROM:
+            graph = vector_index(self.unit_matrix, self.unit_vectors.d)
+            self.unit_vectors, self.unit_matrix = graph, _rows(graph)
 
     @staticmethod
     def exact(vectors) -> bool:
@@ -114,7 +130,7 @@ def unit_text(p: Passage, start: int, end: int) -> str:
     return (title + "\n" if title else "") + p.text[start:end]
 
 
-def vector_index(vecs: np.ndarray, dim: int, ann_from: int = ANN_FROM):
+def vector_index(vecs: np.ndarray, dim: int, ann_from: int | None = None):
     """Exact inner product (= cosine: vectors are normalised) below `ann_from` vectors; above it an
     HNSW graph. Measured with real questions on the 244k sentence vectors of the 100k-passage
     library (bench/scale.py): efConstruction 40 reached recall@10 0.971 at efSearch 512, 120 reaches
@@ -122,7 +138,7 @@ def vector_index(vecs: np.ndarray, dim: int, ann_from: int = ANN_FROM):
     third of its lists probed for 0.985 on the 681 regulations, barely faster than exact."""
     import faiss
     vecs = np.ascontiguousarray(vecs, dtype=np.float32)
-    if len(vecs) < ann_from:
+    if len(vecs) < (ANN_FROM if ann_from is None else ann_from):
         index = faiss.IndexFlatIP(dim)
     else:
         index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
@@ -181,7 +197,7 @@ class Reuse:
     @classmethod
     def of_index(cls, index: "Index", embedder: Embedder) -> "Reuse":
         """From an index in memory: what a server holds when a document is added or removed.
-        The vectors are views into `index`, which the caller keeps while building."""
+        The vectors are rows of `index`'s own memory, not copies."""
         texts = [index_text(p) for p in index.passages]
         vectors = {}
         if _same_model(index.manifest, embedder):
@@ -220,9 +236,8 @@ def reusable(folder: Path, embedder: Embedder) -> Reuse:
     texts = [index_text(p) for p in passages]
     reuse = Reuse({}, {t: i for i, t in enumerate(texts)}, lexical)
     if _same_model(manifest, embedder) and vectors.ntotal == len(passages) and unit_vectors.ntotal == len(units):
-        # copies: the views of `_rows` would outlive the two indexes read here
-        reuse.vectors = dict(zip(texts, np.array(_rows(vectors))))
-        reuse.vectors.update(zip((unit_text(passages[pi], s, e) for pi, s, e in units), np.array(_rows(unit_vectors))))
+        reuse.vectors = dict(zip(texts, _rows(vectors)))
+        reuse.vectors.update(zip((unit_text(passages[pi], s, e) for pi, s, e in units), _rows(unit_vectors)))
     return reuse
 
 
@@ -237,17 +252,26 @@ def _read_units(folder: Path) -> list[tuple[int, int, int]]:
     return [tuple(json.loads(line)) for line in open(folder / "units.jsonl", encoding="utf-8")]
 
 
+class _Owned:
+    """Lends a FAISS index's memory to numpy: the array's base holds the index, so the memory
+    lives as long as any array (or row) made from it, whatever replaces the index meanwhile."""
+
+    def __init__(self, view: np.ndarray, owner):
+        self.__array_interface__ = view.__array_interface__
+        self.owner = owner
+
+
 def _rows(index) -> np.ndarray:
-    """A flat or graph index's vectors as an array, without copying them: a view into the index's
-    own memory, so only for as long as the index lives (the Index holding both keeps it alive).
-    Copying 94 MB of sentence vectors cost 0.1 s at every load and every update."""
+    """A flat or graph index's vectors as an array, without copying them (copying 94 MB of
+    sentence vectors cost 0.1 s at every load and every update)."""
     import faiss
     if not index.ntotal:
         return np.zeros((0, index.d), np.float32)
     flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
     if not isinstance(flat, faiss.IndexFlatCodes):
         return index.reconstruct_n(0, index.ntotal)
-    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+    view = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+    return np.asarray(_Owned(view, index))
 
 
 def _check(folder: Path, manifest: dict, names) -> None:
@@ -292,7 +316,9 @@ def lexical_index(texts: list[str], reuse: Reuse | None = None) -> bm25.BM25Inde
 
 
 def build(corpus: Corpus, embedder: Embedder, progress: bool = False, reuse: Reuse | None = None,
-          on_progress=None) -> Index:
+          on_progress=None, graphs_later: bool = False) -> Index:
+    """The index of a corpus. With `graphs_later`, vectors are searched exactly until
+    `Index.add_graphs` is called, however many there are (an update must not wait for graphs)."""
     texts = [index_text(p) for p in corpus.passages]
     t0 = time.perf_counter()
     units = passage_units(corpus.passages)
@@ -315,8 +341,9 @@ def build(corpus: Corpus, embedder: Embedder, progress: bool = False, reuse: Reu
                 "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "embedded": new, "embed_seconds": round(embed_seconds, 2)}
-    index = Index(corpus.passages, corpus.documents, vector_index(passage_vecs, embedder.dim),
-                  units, vector_index(unit_vecs, embedder.dim), manifest, list(corpus.errors),
+    ann_from = sys.maxsize if graphs_later else ANN_FROM
+    index = Index(corpus.passages, corpus.documents, vector_index(passage_vecs, embedder.dim, ann_from),
+                  units, vector_index(unit_vecs, embedder.dim, ann_from), manifest, list(corpus.errors),
                   lexical_index(texts, reuse))
     manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
     return index
@@ -498,7 +525,7 @@ def update_index(current: Index, embedder: Embedder, corpus_paths=None, progress
     """The index after files were added, changed or removed, made from the one in memory: files
     whose bytes did not change are not parsed again (with `parsed`), passages whose text did not
     change are neither embedded nor tokenised again. Returns `current` itself when nothing changed.
-    Not saved: the caller decides when (see `qa.saver`)."""
+    Not saved, and searched exactly even above ANN_FROM: `qa.saver` adds the graphs, then saves."""
     sources, errors = read_sources(corpus_paths, parsed)
     want = _wanted(embedder, sources)
     if all(current.manifest.get(k) == v for k, v in want.items()):
@@ -506,4 +533,4 @@ def update_index(current: Index, embedder: Embedder, corpus_paths=None, progress
         return current
     with _collector_paused():
         return build(build_corpus(sources, errors, parsed), embedder, progress=progress,
-                     reuse=Reuse.of_index(current, embedder), on_progress=on_progress)
+                     reuse=Reuse.of_index(current, embedder), on_progress=on_progress, graphs_later=True)

@@ -1,4 +1,4 @@
-"""Saving indexes off the caller's thread, one at a time, the newest winning."""
+"""Finishing and saving indexes off the caller's thread, one at a time, the newest winning."""
 from __future__ import annotations
 
 import sys
@@ -9,9 +9,10 @@ from .index import Index, save
 
 
 class Saver:
-    """A server swaps a new index in as soon as it is built and writes it here meanwhile. Losing a
-    pending save loses nothing: the files are the truth and the next start rebuilds from them,
-    reusing what the last saved index holds; `save` itself never leaves a half-written index."""
+    """A server swaps a new index in as soon as it is built and hands it here: its search graphs
+    are added (above ANN_FROM vectors) and it is written. Losing a pending save loses nothing: the
+    files are the truth and the next start rebuilds from them, reusing what the last saved index
+    holds; `save` itself never leaves a half-written index."""
 
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
@@ -35,6 +36,8 @@ class Saver:
                     self._cond.notify_all()
                     return
             try:
+                if index.needs_graphs():
+                    index.add_graphs()
                 save(index, self.folder)
             except OSError as e:           # a read-only or full disk: the index in memory still answers
                 print(f"警告：索引无法保存到 {self.folder}：{e}", file=sys.stderr)

@@ -125,6 +125,33 @@ def test_parse_cache_gives_the_same_corpus_and_notices_changed_bytes(tmp_path):
     assert changed.content_hash != plain.content_hash
 
 
+def test_an_update_answers_at_once_and_gets_its_graphs_in_the_background(tmp_path, monkeypatch):
+    import threading
+
+    import faiss
+
+    from qa import index as qindex
+    from qa.engine import QA
+    monkeypatch.setattr(qindex, "ANN_FROM", 100)            # the default corpus has 430 sentences
+    user = tmp_path / "user"
+    user.mkdir()
+    qa = QA(embedder=HashEmbedder(), corpus=[CORPUS, user], index_dir=tmp_path / "idx")
+    assert isinstance(qa.index.unit_vectors, faiss.IndexHNSW)       # a first build makes graphs at once
+    go, real = threading.Event(), qindex.Index.add_graphs
+    monkeypatch.setattr(qindex.Index, "add_graphs", lambda self: (go.wait(30), real(self)))
+    (user / "养犬.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当每年为犬只年检一次。\n", encoding="utf-8")
+    qa.reload()
+    q = "养犬年检多久一次？"
+    assert qa.index.needs_graphs() and qa.index.exact(qa.index.unit_vectors)
+    during = qa.ask(q)
+    assert "养犬" in during["answer"]
+    go.set()
+    qa.saver.wait()
+    assert isinstance(qa.index.unit_vectors, faiss.IndexHNSW) and not qa.index.needs_graphs()
+    assert qa.ask(q)["answer"] == during["answer"]
+    assert isinstance(qindex.load(tmp_path / "idx").unit_vectors, faiss.IndexHNSW)     # saved with them
+
+
 def test_the_graph_index_keeps_recall_against_the_exact_search():
     import faiss
 
