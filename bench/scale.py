@@ -320,7 +320,7 @@ def incremental(work: Path) -> dict:
     qa.reload()
     add_s = time.perf_counter() - t0
     found = any(p.source == new.name for p in qa.index.passages)
-    embedded = qa.index.manifest["embedded"]
+    embedded, embed_s = qa.index.manifest["embedded"], qa.index.manifest["embed_seconds"]
     t0 = time.perf_counter()
     qa.saver.wait()
     save_s = time.perf_counter() - t0
@@ -331,7 +331,7 @@ def incremental(work: Path) -> dict:
     gone = not any(p.source == new.name for p in qa.index.passages)
     qa.saver.wait()
     return {"row": "incremental (681)", "add_one_s": add_s, "remove_one_s": remove_s, "rss_mb": rss_mb(),
-            "embedded_on_add": embedded, "background_save_s": save_s,
+            "embedded_on_add": embedded, "embed_on_add_s": embed_s, "background_save_s": save_s,
             "warm_parse_s": warm_s, "added_and_removed": found and gone}
 
 

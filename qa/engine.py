@@ -4,9 +4,9 @@ from __future__ import annotations
 import threading
 import unicodedata
 
+from .corpus import read_sources
 from .embed import Batching, Embedder, Loading
 from .errors import BadQuestion
-from .corpus import read_sources
 from .index import DEFAULT_INDEX_DIR, Index, open_index, update_index
 from .parsecache import ParseCache
 from .retrieve import Hit, Retriever
