@@ -93,7 +93,8 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def precision(device: str, wanted: str = "auto") -> str:
-    """"bf16" where bfloat16 products are done in hardware (or asked for), else "fp32"."""
+    """The precision documents are embedded in: bf16 where the CPU multiplies bfloat16 in hardware
+    (or when asked for), otherwise fp32."""
     if wanted in ("fp32", "bf16"):
         return wanted
     if device != "cpu":

@@ -18,9 +18,9 @@ import numpy as np
 
 from . import bm25
 from .corpus import PARSER_VERSION, Corpus, build_corpus, content_hash, read_sources
-from .parsecache import ParseCache
 from .embed import EMBEDDINGS_DIR, Embedder
 from .errors import BadFile, IndexCorrupt
+from .parsecache import ParseCache
 from .structure import Document, Passage
 from .text import clause_spans, sentence_spans
 from .tokenize import tokenize
@@ -201,7 +201,7 @@ class Reuse:
         texts = [index_text(p) for p in index.passages]
         vectors = {}
         if _same_model(index.manifest, embedder):
-            vectors = dict(zip(texts, _rows(index.vectors)))
+            vectors = dict(zip(texts, index.passage_matrix))
             vectors.update(zip((unit_text(index.passages[pi], s, e) for pi, s, e in index.units), index.unit_matrix))
         return cls(vectors, {t: i for i, t in enumerate(texts)}, index.bm25)
 
