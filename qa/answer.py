@@ -176,10 +176,8 @@ def expand_query(index, query: str) -> str:
 
 def _in_corpus(index, word: str) -> bool:
     """A word some passage holds: a BM25 word, or (names, terms jieba splits otherwise) every
-    character pair of it."""
-    word = fold(word)
-    return word in index.vocab or (len(word) >= 2 and all("#" + word[i:i + 2] in index.vocab
-                                                          for i in range(len(word) - 1)))
+    character pair of it. Any word in the vocabulary has an idf above 0."""
+    return _idf(index, word) > 0
 
 
 def _idf(index, word: str) -> float:
