@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import threading
 from pathlib import Path
 
 import gradio as gr
 
-from qa import render, userdocs
-from qa.corpus import DEFAULT_CORPUS, outline
 from qa.errors import BadFile, BadQuestion, QAError
-from qa.users import USERS_FILE, Accounts, is_loopback, load_users
+from qa.ingest import DEFAULT_CORPUS, Corpus, outline, userdocs
+from qa.ui import render
+from qa.ui.users import USERS_FILE, Accounts, is_loopback, load_users
 
 WORKERS = 8   # answers in flight at once: one answer is ~20 ms of mostly numpy/FAISS work that releases the GIL
 EXAMPLES = [
@@ -50,9 +51,10 @@ class App:
 
     # -- chat ---------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, k: int = 5) -> dict:
-        """The API endpoint: one question (with optional earlier turns) -> the answer as JSON."""
+        """The API endpoint: one question (with optional earlier turns) -> the answer as JSON
+        (the schema of `qa.Answer.to_dict`, as in the README)."""
         try:
-            return self.qa.ask(question, k=int(k), history=history or [])
+            return self.qa.ask(question, k=int(k), history=history or []).to_dict()
         except BadQuestion as e:
             return {"question": question, "error": str(e)}
 
@@ -137,7 +139,6 @@ class App:
                 render.relations_table(self.relation_rows()))
 
     def outline_html(self):
-        from qa.corpus import Corpus
         corpus = Corpus(documents=self.qa.index.documents, passages=self.qa.index.passages)
         return render.outline_view(outline(corpus))
 
@@ -240,7 +241,8 @@ def main(argv=None) -> int:
               f"  添加读者：   qa users add 名字 --users {args.users}\n"
               f"然后重新启动。只在本机使用时去掉 --host/--share 即可，无需登录。", file=sys.stderr)
         return 2
-    from qa.engine import QA
+    from qa import QA
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     user_dir = Path(args.user_dir)
     user_dir.mkdir(parents=True, exist_ok=True)
     print("正在加载模型和索引（首次运行需要建立索引，约半分钟）……", flush=True)

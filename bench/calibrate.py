@@ -1,4 +1,4 @@
-"""Fits the answerability judge's thresholds (qa/judge.json) on the fitting question sets.
+"""Fits the answerability judge's thresholds (qa/answer/judge.json) on the fitting question sets.
 
     .venv/bin/python bench/calibrate.py [--write] FILE.jsonl [FILE.jsonl ...] [--regs FILE.jsonl ...]
 
@@ -27,7 +27,7 @@ def collect(qa, files) -> list[dict]:
     for f in files:
         for line in open(f, encoding="utf-8"):
             case = json.loads(line)
-            res = qa.ask(case["question"])
+            res = qa.ask(case["question"]).to_dict()
             if "signals" not in res:
                 continue             # answered by outline reference or the relation table: not judged
             rows.append({"id": case["id"], "q": case["question"], "answerable": bool(case["gold"]),
@@ -46,10 +46,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="+")
     ap.add_argument("--regs", nargs="*", default=[], help="sets over the default corpus plus two regulations")
-    ap.add_argument("--write", action="store_true", help="store the fitted thresholds in qa/judge.json")
+    ap.add_argument("--write", action="store_true", help="store the fitted thresholds in qa/answer/judge.json")
     a = ap.parse_args(argv)
-    from qa.engine import QA
-    from qa.judge import THRESHOLDS_FILE, thresholds
+    from qa import QA
+    from qa.answer.judge import THRESHOLDS_FILE, thresholds
     rows = collect(QA(), a.files)
     if a.regs:
         rows += collect(QA(corpus=[ROOT / "data" / "corpus", *REG_FILES], index_dir=ROOT / "bench" / "out" / "judge-regs"),

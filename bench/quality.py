@@ -31,19 +31,19 @@ def evaluate(qa, cases: list[dict], k: int = 5) -> dict:
         res = qa.ask(case["question"])
         if not case["gold"]:
             n_no += 1
-            no_ok += not res["found"]
-            if res["found"]:
+            no_ok += not res.found
+            if res.found:
                 misses.append((case["id"], "answered", case["question"]))
             continue
         n_ans += 1
-        false_no += not res["found"]
-        ranks = [i for i, p in enumerate(res["passages"][:10]) if is_hit(p["text"], case["gold"])]
+        false_no += not res.found
+        ranks = [i for i, p in enumerate(res.passages[:10]) if is_hit(p.text, case["gold"])]
         first = ranks[0] + 1 if ranks else None
         hit1 += first == 1
         hitk += bool(first and first <= k)
         rr += 1 / first if first else 0
-        if first != 1 or not res["found"]:
-            misses.append((case["id"], f"rank={first} found={res['found']}", case["question"]))
+        if first != 1 or not res.found:
+            misses.append((case["id"], f"rank={first} found={res.found}", case["question"]))
     return {"hit@1": hit1 / max(n_ans, 1), f"hit@{k}": hitk / max(n_ans, 1), "mrr": rr / max(n_ans, 1),
             "noanswer_acc": no_ok / max(n_no, 1), "false_noanswer": false_no / max(n_ans, 1),
             "answerable": n_ans, "noanswer_cases": n_no, "misses": misses}
@@ -56,7 +56,7 @@ def main() -> int:
     ap.add_argument("--corpus", action="append", help="corpus folders or files (default: data/corpus)")
     ap.add_argument("--index", help="index folder (default: the app's own; give another with --corpus)")
     a = ap.parse_args()
-    from qa.engine import QA
+    from qa import QA
     qa = QA(corpus=a.corpus, index_dir=a.index)
     for f in a.files:
         cases = [json.loads(l) for l in open(f, encoding="utf-8") if l.strip()]

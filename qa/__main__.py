@@ -1,4 +1,4 @@
 """`python -m qa` runs the command line."""
-from .cli import run
+from .ui.cli import run
 
 run()

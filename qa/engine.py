@@ -1,17 +1,17 @@
-"""The library's front door: load model and index once, then answer questions as plain dicts."""
+"""The library's front door: load model and index once, then answer questions with typed `Answer`s."""
 from __future__ import annotations
 
 import threading
 import unicodedata
 
-from .corpus import read_sources
-from .embed import Batching, Embedder, Loading
+from .answer import Answer, Citation, History, answer
+from .answer.ask import citation
+from .encoder import Batching, Embedder, Loading
 from .errors import BadQuestion
-from .index import DEFAULT_INDEX_DIR, Index, open_index, update_index
-from .parsecache import ParseCache
-from .retrieve import Hit, Retriever
-from .saver import Saver
-from .tokenize import load_segmenter
+from .index import DEFAULT_INDEX_DIR, Index, Saver, open_index, update_index
+from .ingest import ParseCache, read_sources
+from .search import Retriever
+from .text import load_segmenter
 
 MAX_QUESTION = 500
 
@@ -28,18 +28,6 @@ def check_question(question) -> str:
     if any(unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\t\n" for c in q):
         raise BadQuestion("问题里有控制字符或无效字符：请检查编码后重新输入")
     return " ".join(q.split())
-
-
-def hit_dict(hit: Hit, rank: int) -> dict:
-    p = hit.passage
-    return {"rank": rank, "source": p.source, "title": p.title, "part": p.part, "clause": p.clause,
-            "clause_title": p.clause_title, "section": p.section, "article": p.article,
-            "divisions": p.divisions, "path": p.path, "page": p.page, "page_end": p.page_end,
-            "version": p.version, "location": p.where(), "text": p.text,
-            "start": p.start, "end": p.end, "line": p.line, "doc_id": p.doc_id,
-            "score": round(float(hit.score), 4), "dense": round(hit.dense, 4),
-            "lexical": round(hit.lexical, 3), "via": hit.via,
-            "sources": p.sources, "variants": p.variants}
 
 
 class QA:
@@ -80,11 +68,14 @@ class QA:
         for src in sources:
             self.parsed.blocks(src)
 
-    def search(self, question: str, k: int = 10) -> list[dict]:
+    def search(self, question: str, k: int = 10) -> list[Citation]:
         q = check_question(question)
-        return [hit_dict(h, r) for r, h in enumerate(self.retriever.search(q, k), start=1)]
+        return [citation(h, r) for r, h in enumerate(self.retriever.search(q, k), start=1)]
 
-    def ask(self, question: str, k: int = 10, history: list[dict] | None = None) -> dict:
-        from .answer import answer
+    def ask(self, question: str, k: int = 10, history: History | list | None = None) -> Answer:
+        """The answer to one question; `history` holds earlier turns (a `History`, or earlier answers
+        and chat messages as a list) so that 「它的第二款呢」 follows up the last one."""
         q = check_question(question)
-        return answer(self, q, k=k, history=history or [])
+        if not isinstance(history, History):
+            history = History.from_dict(history or [])
+        return answer(self.retriever, q, k=k, history=history)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import Embedder
+from qa.encoder.embed import Embedder
 from qa.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ class HashEmbedder(Embedder):
 
 @pytest.fixture(scope="session")
 def corpus():
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
     return load_corpus([CORPUS])
 
 
@@ -53,7 +53,7 @@ def real_index_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def real_qa(real_index_dir):
     """The product's engine: real model, real FAISS index, real corpus (built once per run)."""
-    from qa.engine import QA
+    from qa import QA
     return QA(index_dir=real_index_dir, corpus=[CORPUS])
 
 

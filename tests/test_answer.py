@@ -15,41 +15,41 @@ HARD = [json.loads(l) for l in open(HERE / "data" / "hard.jsonl", encoding="utf-
 
 
 def _quotes_are_exact(res):
-    for c in res["citations"]:
-        for q in c["quotes"]:
-            assert c["text"][q["start"]:q["end"]] == q["text"]
-            assert q["doc_end"] - q["doc_start"] == q["end"] - q["start"]
+    for c in res.citations:
+        for q in c.quotes:
+            assert c.text[q.start:q.end] == q.text
+            assert q.doc_end - q.doc_start == q.end - q.start
 
 
 def test_answer_is_built_from_cited_sentences(real_qa):
     res = real_qa.ask("班子开会表决时，表决情况和不同意见要怎么留存？")
-    assert res["found"] and res["intent"] == "search"
-    assert "如实记录、存档备查" in res["answer"] and "[1]" in res["answer"]
-    assert res["citations"][0]["clause"] == "（十）"
+    assert res.found and res.intent == "search"
+    assert "如实记录、存档备查" in res.text and "[1]" in res.text
+    assert res.citations[0].clause == "（十）"
     _quotes_are_exact(res)
     # every sentence of the answer is a quote of its citation, nothing else
     import re
-    for sentence, n in re.findall(r"(.+?)\[(\d+)\]", res["answer"].replace("\n", "")):
-        cite = res["citations"][int(n) - 1]
-        assert any(q["text"] == sentence for q in cite["quotes"])
+    for sentence, n in re.findall(r"(.+?)\[(\d+)\]", res.text.replace("\n", "")):
+        cite = res.citations[int(n) - 1]
+        assert any(q.text == sentence for q in cite.quotes)
 
 
 def test_quote_offsets_point_into_the_document(real_qa):
     res = real_qa.ask("太原为民办学校和医院选派了多少名党组织书记？")
-    c = res["citations"][0]
-    doc = real_qa.index.docs[c["doc_id"]]
-    for q in c["quotes"]:
-        assert doc.text[q["doc_start"]:q["doc_end"]] == q["text"]
-    assert "38名党组织书记" in res["answer"]
+    c = res.citations[0]
+    doc = real_qa.index.docs[c.doc_id]
+    for q in c.quotes:
+        assert doc.text[q.doc_start:q.doc_end] == q.text
+    assert "38名党组织书记" in res.text
 
 
 def test_the_users_example_reports_who_to_whom(real_qa):
     res = real_qa.ask("纪委书记发现班子成员有重要问题，应该向谁报告？")
-    assert res["intent"] == "relation" and res["found"]
-    first = res["answer"].splitlines()[0]
+    assert res.intent == "relation" and res.found
+    first = res.text.splitlines()[0]
     assert first.startswith("纪委书记 → 上级纪委和同级党委主要负责人")
-    assert "依规依纪严肃追究责任" in res["answer"]
-    assert res["citations"][0]["clause"] == "（十四）"
+    assert "依规依纪严肃追究责任" in res.text
+    assert res.citations[0].clause == "（十四）"
     _quotes_are_exact(res)
 
 
@@ -92,14 +92,14 @@ def test_relation_table_matches_hand_checked_rows(real_qa):
 ])
 def test_clause_and_part_lookup(real_qa, question, expect):
     res = real_qa.ask(question)
-    assert res["intent"] == "reference" and expect in res["answer"]
-    assert expect in res["citations"][0]["text"]
+    assert res.intent == "reference" and expect in res.text
+    assert expect in res.citations[0].text
 
 
 def test_unanswerable_questions_say_so_and_still_show_related_passages(real_qa):
     res = real_qa.ask("党费按什么比例缴纳？")
-    assert not res["found"] and res["citations"] == []
-    assert res["answer"].startswith("文档中没有找到") and res["passages"]
+    assert not res.found and res.citations == []
+    assert res.text.startswith("文档中没有找到") and res.passages
 
 
 def test_refusal_rates_on_our_question_set(real_qa):
@@ -119,10 +119,10 @@ def test_quality_on_the_harder_question_set(real_qa):
 
 def test_topical_sentences_without_the_asked_number_are_not_an_answer(real_qa):
     res = real_qa.ask("纪委书记一届任期是几年？")
-    assert not res["found"] and res["verdict"] == "not_in_documents" and res["passages"]
-    assert "没有规定" in res["answer"] and "年限或时长" in res["missing"]
+    assert not res.found and res.verdict == "not_in_documents" and res.passages
+    assert "没有规定" in res.text and "年限或时长" in res.missing
     res = real_qa.ask("疫情期间太原组建了几支突击队？")
-    assert res["found"] and "8支突击队" in res["answer"] and res["verdict"] == "answered"
+    assert res.found and "8支突击队" in res.text and res.verdict == "answered"
 
 
 def test_retrieval_quality_on_our_question_set(real_qa):
@@ -133,17 +133,17 @@ def test_retrieval_quality_on_our_question_set(real_qa):
 def test_follow_up_carries_the_subject(real_qa):
     first = real_qa.ask("纪委书记发现班子成员有重要问题，应该向谁报告？")
     res = real_qa.ask("那如果不报告呢？", history=[first])
-    assert res["followup_of"] and "依规依纪严肃追究责任" in res["answer"]
-    assert res["citations"][0]["clause"] == "（十四）"
+    assert res.followup_of and "依规依纪严肃追究责任" in res.text
+    assert res.citations[0].clause == "（十四）"
     lone = real_qa.ask("那如果不报告呢？")
-    assert not lone["followup_of"]
+    assert not lone.followup_of
 
 
 def test_follow_up_carries_the_clause(real_qa):
     first = real_qa.ask("第十四条讲了什么")
-    res = real_qa.ask("它的第二款呢", history=[{"role": "user", "content": first["question"]},
-                                         {"role": "assistant", "content": first["answer"]}])
-    assert "（十四）" in res["answer"] and "及时进行提醒" in res["answer"]
+    res = real_qa.ask("它的第二款呢", history=[{"role": "user", "content": first.question},
+                                         {"role": "assistant", "content": first.text}])
+    assert "（十四）" in res.text and "及时进行提醒" in res.text
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "问" * 5000, "纪委\x00书记", "报告\x1b[2J"])
@@ -156,7 +156,7 @@ def test_concurrent_users_get_the_same_answers(real_qa):
     from concurrent.futures import ThreadPoolExecutor
     qs = ["纪委书记发现班子成员有重要问题，应该向谁报告？", "第十四条讲了什么", "党费按什么比例缴纳？",
           "太原为民办学校和医院选派了多少名党组织书记？"]
-    expected = {q: real_qa.ask(q)["answer"] for q in qs}
+    expected = {q: real_qa.ask(q).text for q in qs}
     with ThreadPoolExecutor(max_workers=6) as pool:
-        got = list(pool.map(lambda q: (q, real_qa.ask(q)["answer"]), qs * 4))
+        got = list(pool.map(lambda q: (q, real_qa.ask(q).text), qs * 4))
     assert all(a == expected[q] for q, a in got)

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qa.embed import Batching, Embedder
+from qa.encoder.embed import Batching, Embedder
 from tests.conftest import CORPUS, HashEmbedder
 
 
@@ -58,18 +58,18 @@ def test_an_embedding_error_reaches_every_waiting_caller():
 
 
 def test_answers_go_on_while_the_index_is_rebuilt(tmp_path):
-    from qa.engine import QA
+    from qa import QA
     (tmp_path / "user").mkdir()
     qa = QA(embedder=HashEmbedder(), corpus=[CORPUS, tmp_path / "user"], index_dir=tmp_path / "index")
     question = "纪委书记发现班子成员有重要问题，应该向谁报告？"
-    before = qa.ask(question)["answer"]
+    before = qa.ask(question).text
     (tmp_path / "user" / "养犬.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当每年年检一次。\n", encoding="utf-8")
     stop, answers, errors = threading.Event(), [], []
 
     def asker():
         while not stop.is_set():
             try:
-                answers.append(qa.ask(question)["answer"])
+                answers.append(qa.ask(question).text)
             except Exception as e:  # noqa: BLE001 - any error fails the test below
                 errors.append(e)
 
@@ -81,4 +81,4 @@ def test_answers_go_on_while_the_index_is_rebuilt(tmp_path):
     for t in threads:
         t.join()
     assert not errors and answers and all(a == before for a in answers)
-    assert any("养犬" in p["title"] for p in qa.ask("养犬年检多久一次")["passages"])
+    assert any("养犬" in p.title for p in qa.ask("养犬年检多久一次").passages)

@@ -2,7 +2,7 @@
 import re
 from collections import Counter
 
-from qa.refs import find_ref
+from qa.search.refs import find_ref
 from qa.text import int_to_cn
 
 OPINION = "中共中央关于加强对“一把手”和领导班子监督的意见"
@@ -141,7 +141,7 @@ def test_news_sub_headings_are_sections_not_body_text(corpus):
 
 
 def test_one_line_paragraphs_join_their_neighbours_in_the_same_section(corpus):
-    from qa.structure import PASSAGE_MAX, PASSAGE_MIN
+    from qa.ingest.structure import PASSAGE_MAX, PASSAGE_MIN
     for d in corpus.documents:
         ps = d.passages
         for i, p in enumerate(ps):

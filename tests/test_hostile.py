@@ -4,10 +4,11 @@ import time
 
 import pytest
 
-from qa import render, userdocs
-from qa.corpus import Corpus, load_corpus, outline
+from qa.ingest import userdocs
+from qa.ui import render
+from qa.ingest.corpus import Corpus, load_corpus, outline
 from qa.errors import BadFile, BadQuestion
-from qa.ingest import read_source
+from qa.ingest.sources import read_source
 
 MARKUP = "<script>window.__x=1</script><img src=x onerror=alert(1)>"
 HOSTILE_DOC = (f"星海市{MARKUP}管理办法\n"
@@ -18,7 +19,7 @@ LIVE = re.compile(r"<(script|img|u)[\s>]", re.I)
 
 @pytest.fixture(scope="module")
 def hostile_qa(tmp_path_factory):
-    from qa.engine import QA
+    from qa import QA
     from tests.conftest import HashEmbedder
     base = tmp_path_factory.mktemp("hostile")
     (base / "corpus").mkdir()
@@ -27,7 +28,7 @@ def hostile_qa(tmp_path_factory):
 
 
 def test_markup_in_a_document_is_escaped_in_every_view(hostile_qa):
-    res = hostile_qa.ask("局长发现问题应当向谁报告？")
+    res = hostile_qa.ask("局长发现问题应当向谁报告？").to_dict()      # the page renders the JSON schema
     shown = (res["citations"] or res["passages"])[0]      # the fake embedder may not reach "found"
     index = hostile_qa.index
     doc = index.documents[0]
@@ -104,4 +105,4 @@ def test_a_document_of_one_5_mb_line_loads_in_bounded_pieces(tmp_path):
 def test_huge_or_control_character_questions_are_refused_clearly(hostile_qa, question):
     with pytest.raises(BadQuestion):
         hostile_qa.ask(question)
-    assert hostile_qa.ask("局长发现问题应当向谁报告？")["passages"]      # and it keeps serving
+    assert hostile_qa.ask("局长发现问题应当向谁报告？").passages      # and it keeps serving

@@ -4,8 +4,9 @@ import json
 import pytest
 
 from qa import index as qindex
+from qa.ingest import build_corpus, read_sources
 from qa.errors import IndexCorrupt
-from qa.retrieve import Retriever
+from qa.search.retrieve import Retriever
 
 DOC = "关于加强监督的通知\n（一）纪委书记发现问题应当报告。各单位要配合。\n（二）组织部门负责考察干部。\n"
 
@@ -89,8 +90,8 @@ def test_failed_save_keeps_previous_index(tmp_path, corpus_dir, fake_embedder, m
 
     def boom(*a, **k):
         raise OSError("disk full")
-    monkeypatch.setattr(qindex, "_write_jsonl", boom)
-    index = qindex.build(qindex.build_corpus(*qindex.read_sources([corpus_dir])), fake_embedder)
+    monkeypatch.setattr(qindex.store, "_write_jsonl", boom)
+    index = qindex.build(build_corpus(*read_sources([corpus_dir])), fake_embedder)
     with pytest.raises(OSError):
         qindex.save(index, folder)
     assert (folder / "manifest.json").read_text() == before

@@ -1,7 +1,7 @@
 import pytest
 
-from qa import ingest
-from qa.corpus import load_corpus
+from qa.ingest import sources as ingest
+from qa.ingest.corpus import load_corpus
 from qa.errors import BadFile
 
 

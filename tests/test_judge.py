@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from qa import judge as J
+from qa.answer import judge as J
+from qa.search import Thesaurus, defined_terms
 
 HERE = Path(__file__).resolve().parent
 REGS = HERE.parent.parent / "shared" / "corpora" / "regulations"
-THESAURUS = J.Thesaurus()
+THESAURUS = Thesaurus()
 
 
 def weights(*terms):
@@ -62,8 +63,8 @@ def test_every_key_term_present_but_the_slot_empty_is_not_an_answer():
     question = "纪委书记谈话提醒要在几个工作日内完成？"
     sentence = "完善纪委书记谈话提醒制度。纪委书记发现领导班子成员有苗头性、倾向性问题的，及时进行谈话提醒。"
     w = weights("纪委书记", "谈话", "提醒", "完成")
-    v = J.judge(question, [sentence], sentence, dense=0.95, weights=w, in_corpus=lambda t: True,
-                thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"])
+    v = J.judge(J.Evidence(question, [sentence], sentence, dense=0.95, weights=w, in_corpus=lambda t: True,
+                thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"]))
     assert v.signals["coverage"] >= 0.75
     assert v.verdict == J.NOT_IN_DOCUMENTS and not v.found and v.missing == ["具体时限"]
 
@@ -71,22 +72,22 @@ def test_every_key_term_present_but_the_slot_empty_is_not_an_answer():
 def test_a_question_with_two_slots_gets_the_one_that_is_there():
     question = "由谁审批，多少天内完成？"
     sentence = "由国务院专利行政部门审批。"
-    v = J.judge(question, [sentence], sentence, dense=0.95, weights=weights("审批"), in_corpus=lambda t: True,
-                thesaurus=THESAURUS, fused=[2.0], passage_ids=["a"])
+    v = J.judge(J.Evidence(question, [sentence], sentence, dense=0.95, weights=weights("审批"), in_corpus=lambda t: True,
+                thesaurus=THESAURUS, fused=[2.0], passage_ids=["a"]))
     assert v.verdict == J.PARTLY and v.found and v.missing == ["时限"]
 
 
 def test_answered_when_the_slot_is_filled_and_on_topic():
     question = "不动产登记簿要保存几年？"
     sentence = "不动产登记簿由不动产登记机构永久保存。"
-    v = J.judge(question, [sentence], sentence, dense=0.93, weights=weights("不动产", "登记簿", "保存"),
-                in_corpus=lambda t: True, thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"])
+    v = J.judge(J.Evidence(question, [sentence], sentence, dense=0.93, weights=weights("不动产", "登记簿", "保存"),
+                in_corpus=lambda t: True, thesaurus=THESAURUS, fused=[2.0, 1.0], passage_ids=["a"]))
     assert v.verdict == J.ANSWERED and v.missing == []
 
 
 def test_low_scores_are_not_in_the_documents_whatever_the_slot():
-    v = J.judge("党费按什么比例缴纳？", ["按比例分配。"], "按比例分配。", dense=0.80, weights=weights("党费"),
-                in_corpus=lambda t: False, thesaurus=THESAURUS, fused=[1.0], passage_ids=["a"])
+    v = J.judge(J.Evidence("党费按什么比例缴纳？", ["按比例分配。"], "按比例分配。", dense=0.80, weights=weights("党费"),
+                in_corpus=lambda t: False, thesaurus=THESAURUS, fused=[1.0], passage_ids=["a"]))
     assert v.verdict == J.NOT_IN_DOCUMENTS and v.signals["unknown"] == 1.0
 
 
@@ -94,7 +95,7 @@ def test_coverage_reads_words_through_the_thesaurus():
     w = weights("一把手", "打招呼")
     text = "主要负责人对违规干预行为应当坚决抵制。"
     assert J.coverage(w, text, THESAURUS) == 1.0
-    bare = J.Thesaurus()
+    bare = Thesaurus()
     bare.groups = {}
     assert J.coverage(w, text, bare) == 0.0
 
@@ -108,7 +109,7 @@ def test_rare_words_weigh_more_and_unknown_words_get_the_given_weight():
 
 
 def test_key_terms_drop_the_words_that_only_ask():
-    from qa.tokenize import load_segmenter
+    from qa.text.tokenize import load_segmenter
     terms = J.key_terms("纪委书记发现班子成员有重要问题，应该向谁报告？", lambda t: load_segmenter().lcut(t, HMM=True))
     assert "纪委书记" in terms and "报告" in terms
     assert not {"应该", "谁", "向谁"} & set(terms)
@@ -116,9 +117,9 @@ def test_key_terms_drop_the_words_that_only_ask():
 
 def test_terms_the_corpus_defines_itself_join_the_thesaurus():
     texts = ["国务院国土资源主管部门（以下简称国土部门）负责指导、监督全国不动产登记工作。"]
-    defined = J.defined_terms(texts)
+    defined = defined_terms(texts)
     assert ("国务院国土资源主管部门", "国土部门") in defined
-    th = J.Thesaurus(defined)
+    th = Thesaurus(defined)
     assert "国务院国土资源主管部门" in th.variants("国土部门")
 
 
@@ -147,22 +148,22 @@ def test_refusals_on_the_held_out_half_of_our_judge_set(real_qa):
 
 def test_a_near_topic_question_says_what_is_missing_and_shows_related_sentences(real_qa):
     res = real_qa.ask("纪委书记谈话提醒要在几个工作日内完成？")
-    assert not res["found"] and res["verdict"] == "not_in_documents" and res["missing"]
-    assert res["answer"].startswith("文档中没有规定") and "相关的规定是" in res["answer"]
-    assert res["citations"] and "[1]" in res["answer"]          # related sentences, still cited
-    assert set(res["signals"]) >= {"dense", "coverage", "unknown", "margin", "agreement", "slots"}
+    assert not res.found and res.verdict == "not_in_documents" and res.missing
+    assert res.text.startswith("文档中没有规定") and "相关的规定是" in res.text
+    assert res.citations and "[1]" in res.text          # related sentences, still cited
+    assert set(res.signals) >= {"dense", "coverage", "unknown", "margin", "agreement", "slots"}
 
 
 def test_colloquial_wording_is_found_through_the_thesaurus(real_qa):
     res = real_qa.ask("有领导打招呼插手干部提拔，被托付办事的人要怎么做？")
-    assert res["found"] and "受委托人应当及时向所在部门和单位党组织报告" in res["answer"]
+    assert res.found and "受委托人应当及时向所在部门和单位党组织报告" in res.text
 
 
 @pytest.fixture(scope="module")
 def regs_qa(tmp_path_factory):
     if not REGS.is_dir():
         pytest.skip("../shared/corpora/regulations is not beside the project")
-    from qa.engine import QA
+    from qa import QA
     from tests.conftest import CORPUS
     return QA(corpus=[CORPUS, REGS / "不动产登记暂行条例(2019-03-24).md", REGS / "专利代理条例(2018-11-06).md"],
               index_dir=tmp_path_factory.mktemp("judge-regs") / "index")

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from qa.embed import SentenceTransformerEmbedder
+from qa.encoder.embed import SentenceTransformerEmbedder
 from qa.errors import ModelUnavailable
 
 
@@ -37,7 +37,7 @@ def test_broken_model_folder_fails_clearly(tmp_path):
 def test_precision_is_bfloat16_only_where_asked_or_done_in_hardware(monkeypatch):
     import torch
 
-    from qa.embed import precision
+    from qa.encoder.embed import precision
     assert precision("cpu", "fp32") == "fp32" and precision("cpu", "bf16") == "bf16"
     assert precision("cuda") == "fp32"
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)

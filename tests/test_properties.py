@@ -6,13 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa import bm25
-from qa.blocks import classify_all, raw_blocks
-from qa.corpus import build_corpus
+from qa.index import bm25
+from qa.ingest.blocks import classify_all, raw_blocks
+from qa.ingest.corpus import build_corpus
 from qa.errors import BadFile
-from qa.ingest import SourceFile, decode
+from qa.ingest.sources import SourceFile, decode
 from qa.text import clause_spans, display, fold, sentence_spans
-from qa.tokenize import tokenize
+from qa.text.tokenize import tokenize
 
 # Text that looks like what the pipeline meets: outline marks, both widths, punctuation, blank lines,
 # plus anything Unicode can throw at it.
@@ -116,12 +116,12 @@ WORDS = ["纪委书记", "班子成员", "报告", "一把手", "监督", "谈�
 def test_answer_sentences_are_verbatim_spans_of_their_cited_passages(real_qa, question):
     res = real_qa.ask(question)
     docs = real_qa.index.docs
-    for c in res["citations"]:
-        doc = docs[c["doc_id"]]
-        assert doc.text[c["start"]:c["end"]] == c["text"]
-        for q in c.get("quotes") or []:
-            assert c["text"][q["start"]:q["end"]] == q["text"] == doc.text[q["doc_start"]:q["doc_end"]]
-            assert q["text"] in res["answer"] or q["text"].strip("。；，") in res["answer"]
+    for c in res.citations:
+        doc = docs[c.doc_id]
+        assert doc.text[c.start:c.end] == c.text
+        for q in c.quotes or []:
+            assert c.text[q.start:q.end] == q.text == doc.text[q.doc_start:q.doc_end]
+            assert q.text in res.text or q.text.strip("。；，") in res.text
 
 
 @SETTINGS
@@ -129,6 +129,6 @@ def test_answer_sentences_are_verbatim_spans_of_their_cited_passages(real_qa, qu
 def test_top_n_equals_a_stable_full_sort(values, n):
     import numpy as np
 
-    from qa.retrieve import top_n
+    from qa.search.retrieve import top_n
     scores = np.asarray(values, dtype=np.float32)
     assert list(top_n(scores, n)) == list(np.argsort(-scores, kind="stable")[:n])

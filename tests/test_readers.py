@@ -4,10 +4,10 @@ import zipfile
 
 import pytest
 
-from qa import ingest
-from qa.corpus import load_corpus
+from qa.ingest import sources as ingest
+from qa.ingest.corpus import load_corpus
 from qa.errors import BadFile
-from qa.readers import drop_furniture
+from qa.ingest.readers import drop_furniture
 from tests.makedocs import TITLE, make_docx, make_pdf, make_txt
 
 

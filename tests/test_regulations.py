@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from bench.structure import truth
-from qa.corpus import load_corpus
-from qa.lookup import Library
-from qa.refs import find_ref
+from qa.ingest.corpus import load_corpus
+from qa.search.library import Library
+from qa.search.refs import find_ref
 from qa.text import int_to_cn
-from qa.versions import changed_articles
+from qa.ingest.versions import changed_articles
 
 REGULATIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "regulations"
 pytestmark = pytest.mark.skipif(not REGULATIONS.is_dir(), reason="../shared/corpora/regulations is not beside the project")

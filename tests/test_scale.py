@@ -4,16 +4,16 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import neardup
-from qa.corpus import build_corpus, read_sources
-from qa.versions import merge_passages
+from qa.ingest import neardup
+from qa.ingest.corpus import build_corpus, read_sources
+from qa.ingest.versions import merge_passages
 from tests.conftest import CORPUS, HashEmbedder, ROOT
 
 REGS = ROOT.parent / "shared" / "corpora" / "regulations"
 
 
 def merged_groups(paths, method):
-    from qa import corpus as C
+    from qa.ingest import corpus as C
     original = C.merge_passages
     C.merge_passages = lambda ps, docs: merge_passages(ps, docs, method=method)
     try:
@@ -65,8 +65,9 @@ def test_sketches_share_values_for_near_copies_only():
 
 
 def test_adding_and_removing_a_document_equals_a_full_rebuild(tmp_path, monkeypatch):
-    from qa import bm25, parsecache
-    from qa.engine import QA
+    from qa.index import bm25
+    from qa.ingest import parsecache
+    from qa import QA
     from qa.index import load
     user = tmp_path / "user"
     user.mkdir()
@@ -86,7 +87,7 @@ def test_adding_and_removing_a_document_equals_a_full_rebuild(tmp_path, monkeypa
     assert [r.to_dict() for r in inc.index.relations] == [r.to_dict() for r in full.index.relations]
     assert set(inc.index.bm25.vocab) == set(full.index.bm25.vocab)
     for q in ("养犬年检多久一次？", "纪委书记发现班子成员有重要问题，应该向谁报告？", "第二条"):
-        assert inc.ask(q)["answer"] == full.ask(q)["answer"]
+        assert inc.ask(q).text == full.ask(q).text
         tokens = list(q)
         assert np.allclose(bm25.scores(inc.index.bm25, tokens), bm25.scores(full.index.bm25, tokens), atol=1e-6)
     assert inc.index.manifest["embedded"] < full.index.manifest["embedded"]   # only the new texts
@@ -105,7 +106,7 @@ def test_adding_and_removing_a_document_equals_a_full_rebuild(tmp_path, monkeypa
 
 
 def test_parse_cache_gives_the_same_corpus_and_notices_changed_bytes(tmp_path):
-    from qa.parsecache import ParseCache, file_blocks
+    from qa.ingest.parsecache import ParseCache, file_blocks
     folder = tmp_path / "docs"
     shutil.copytree(CORPUS, folder)
     cache = ParseCache()
@@ -130,8 +131,8 @@ def test_an_update_answers_at_once_and_gets_its_graphs_in_the_background(tmp_pat
 
     import faiss
 
-    from qa import index as qindex
-    from qa.engine import QA
+    from qa import QA
+    from qa.index import store as qindex
     monkeypatch.setattr(qindex, "ANN_FROM", 100)            # the default corpus has 430 sentences
     user = tmp_path / "user"
     user.mkdir()
@@ -144,18 +145,18 @@ def test_an_update_answers_at_once_and_gets_its_graphs_in_the_background(tmp_pat
     q = "养犬年检多久一次？"
     assert qa.index.needs_graphs() and qa.index.exact(qa.index.unit_vectors)
     during = qa.ask(q)
-    assert "养犬" in during["answer"]
+    assert "养犬" in during.text
     go.set()
     qa.saver.wait()
     assert isinstance(qa.index.unit_vectors, faiss.IndexHNSW) and not qa.index.needs_graphs()
-    assert qa.ask(q)["answer"] == during["answer"]
+    assert qa.ask(q).text == during.text
     assert isinstance(qindex.load(tmp_path / "idx").unit_vectors, faiss.IndexHNSW)     # saved with them
 
 
 def test_the_graph_index_keeps_recall_against_the_exact_search():
     import faiss
 
-    from qa.index import HNSW_SEARCH, vector_index
+    from qa.index.store import HNSW_SEARCH, vector_index
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((300, 64)).astype(np.float32)
     vecs = centres[rng.integers(0, 300, 20000)] + 0.3 * rng.standard_normal((20000, 64)).astype(np.float32)
@@ -175,7 +176,7 @@ def test_the_graph_index_keeps_recall_against_the_exact_search():
 def test_bm25_arrays_round_trip_and_score_like_the_definition(tmp_path):
     import math
 
-    from qa import bm25
+    from qa.index import bm25
     docs = [["纪委", "书记", "报告"], ["纪委", "监督"], ["报告", "报告", "党委"]]
     idx = bm25.build(docs)
     bm25.save(idx, tmp_path)

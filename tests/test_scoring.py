@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from qa import bm25
-from qa.fusion import minmax, rrf, top, weighted_sum
-from qa.tokenize import tokenize
+from qa.index import bm25
+from qa.search.fusion import minmax, top, weighted_sum
+from qa.text.tokenize import tokenize
 
 
 def test_bm25_matches_hand_computation():
@@ -26,15 +26,6 @@ def test_bm25_matches_hand_computation():
 def test_bm25_on_empty_index():
     idx = bm25.build([])
     assert len(bm25.scores(idx, ["纪委"])) == 0
-
-
-def test_rrf_by_hand():
-    fused = rrf([[1, 2, 3], [3, 1]], k=60)
-    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
-    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
-    assert fused[2] == pytest.approx(1 / 62)
-    assert [d for d, _ in top(fused, 3)] == [1, 3, 2]
-    assert rrf([[1], [2]], weights=[2.0, 1.0])[1] == pytest.approx(2 / 61)
 
 
 def test_weighted_sum_by_hand():

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from qa.users import Accounts, UsersError, add_user, hash_password, is_loopback, load_users, verify_password
+from qa.ui.users import Accounts, UsersError, add_user, hash_password, is_loopback, load_users, verify_password
 from tests.server import ROOT, running_app
 
 READER, ADMIN = ("lin", "reader-pass-1"), ("chen", "admin-pass-1")

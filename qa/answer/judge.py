@@ -1,0 +1,227 @@
+"""Is what was asked in the documents? A verdict — answered, partly, not in the documents — from named signals.
+
+Each signal is a small pure function of the question and the candidate sentences. `judge` combines
+them with thresholds fitted on our own question sets (bench/calibrate.py) and kept in judge.json,
+next to this module; the answer module only assembles text around the verdict.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..search import Thesaurus
+from ..text import NUMERAL, fold
+from .types import Verdict
+
+ANSWERED, PARTLY, NOT_IN_DOCUMENTS = Verdict.ANSWERED, Verdict.PARTLY, Verdict.NOT_IN_DOCUMENTS
+THRESHOLDS_FILE = Path(__file__).with_name("judge.json")
+
+# Amounts, not outline numbers: decimals, 万 and 半 count here.
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十两百千万]+|半)"
+# The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
+# (name, what the documents would have to give — shown in the answer, question pattern, filler pattern)
+SLOTS = (
+    ("money", "金额", r"多少钱|多少元|罚款多少|罚多少|收费标准|费用是多少|多少费|报名费|保证金|"
+                      r"多少(?:补贴|补助|工资|津贴|报酬|奖金|经费|资金)|(?:补贴|补助|工资|津贴|报酬|奖金)(?:是)?多少",
+     rf"{_NUM}\s*(?:万|千)?元"),
+    ("deadline", "时限", r"(?:几|多少)个?(?:工作)?(?:日|天|月)内|多久(?:内|之内|以内)?(?:完成|办结|作出|报送|提交|答复|反馈)|"
+                        r"时限|期限是|期限为|多长时间内|几个?月内|多少天内",
+     rf"{_NUM}\s*个?(?:工作)?(?:日|天|月|年|小时)(?:内|以内|之内)|即时|当日|立即|及时"),
+    ("frequency", "频次", r"多久[\u4e00-\u9fff]{0,12}一次|(?:每年|每月|每季度|一年|每届)(?:要)?(?:开|考|举行|进行|开展)?几次|"
+                         r"几次|多长时间一次|频次|(?:每年|每月)开展几",
+     rf"每(?:年|月|季度|半年|周|届)\s*(?:至少)?\s*(?:{_NUM}\s*次|一次)|{_NUM}\s*次"),
+    ("duration", "年限或时长", r"几年|多少年|多长时间|多久|任期|几个月|多少天|多少个?小时",
+     rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时|周)|永久|长期|终身"),
+    ("count", "数量", r"多少(?:个|名|人|家|项|条|所|次|批|位|岁|级|分)|(?<!哪)几(?:个|名|人|家|项|条|所|批|位|岁)|多少$|多少？",
+     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分)"),
+    ("ratio", "比例", r"比例|百分之几|百分比|占多少|几成",
+     r"\d+(?:\.\d+)?\s*%|百分之|分之|比例为|成"),
+    ("date", "时间", r"哪一?年|何时|什么时候|什么时间|几月|哪一?天|哪个月",
+     r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|之日起|起施行|今年|去年|当年"),
+    ("sanction", "处分或处罚", r"什么(?:党纪)?处分|什么处罚|怎么罚|怎样处罚|处以|降级|撤职|开除|罚款|受到什么",
+     r"处分|罚款|警告|记过|降级|撤职|开除|追究.{0,6}责任|责令|没收|吊销|诫勉|问责|严肃处理|依规依纪|"
+     r"依法处理|通报|停止"),
+    ("body", "负责的机关或人员", r"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|哪(?:个|家|些)(?:部门|机关|机构|单位|内设|公司|企业)|"
+                               r"向谁|找谁|给谁|跟谁|什么部门|什么机关",
+     r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业"),
+)
+_SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
+# Words that answer 「多久一次」「多长时间内」 only loosely: the answer quotes them as related and says
+# that no exact frequency or time limit is given.
+_VAGUE = {"frequency": re.compile(r"定期|经常|每年|适时|不定期"), "deadline": re.compile(r"及时|尽快|按时|限期"),
+          "duration": re.compile(r"定期|一定期限|规定的期限")}
+# Unit the question counts in (几年 → 年): the sentence's quantity must be in the same unit.
+_ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*(工作日|年|月|天|日|次|名|人|元|项|家|条|倍|岁|小时|周)")
+_SAME_UNIT = {"天": "日|天", "日": "日|天", "工作日": "日|天|工作日", "人": "人|名", "名": "人|名"}
+# Words a question uses to ask, not to say what it is about.
+QUESTION_WORDS = frozenset(
+    "多少 几 什么 哪 哪个 哪些 哪里 谁 怎么 怎样 如何 是否 吗 呢 吧 要不要 能不能 可不可以 会不会 该不该 "
+    "有没有 是不是 应该 应当 需要 可以 能 要 会 该 么 啥 咋 怎么办 怎么样 为什么 多久 多长 时间 "
+    "情况 问题 规定 要求 内容 方面 有关 相关 一下 请问 具体 主要 一些 这个 那个 之间 进行 开展 "
+    "文件 文档 里面 说 讲 提到 写 指 意思 为啥 干什么 干嘛".split())
+
+
+@dataclass
+class Evidence:
+    """What the judge weighs: the question, the candidate sentences and what surrounds them."""
+    question: str
+    sentences: list[str]             # the sentences an answer would quote
+    context: str                     # their passages with headings: a subject often stands a sentence earlier
+    dense: float                     # best sentence cosine among the top passages
+    weights: dict[str, float]        # the question's key terms -> weight (idf)
+    in_corpus: Callable[[str], bool]  # does some passage use this word
+    thesaurus: Thesaurus
+    fused: list[float]               # fused scores of the top two passages
+    passage_ids: list[str]           # the passage of each sentence
+
+
+@dataclass
+class Judgement:
+    verdict: Verdict
+    missing: list[str] = field(default_factory=list)   # what the documents do not give (时限, 金额…)
+    signals: dict = field(default_factory=dict)
+
+    @property
+    def found(self) -> bool:
+        return self.verdict != NOT_IN_DOCUMENTS
+
+
+@lru_cache(maxsize=1)
+def thresholds() -> dict:
+    return json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+
+
+# -- signals: each a small pure function -------------------------------------------------------
+
+def asked_slots(question: str) -> list[tuple[str, str]]:
+    """(slot, label) the question asks for; empty for 「什么/怎么/是否」 questions a sentence can
+    answer without any particular kind of word. A more specific slot hides a broader one."""
+    found = [(name, label) for name, label, q, _ in _SLOTS if q.search(question)]
+    names = {n for n, _ in found}
+    if "deadline" in names or "frequency" in names:
+        found = [x for x in found if x[0] not in ("duration", "count")]
+    if "money" in names:
+        found = [x for x in found if x[0] not in ("count", "sanction")]
+    return found
+
+
+# 「多少名县处级干部」: what is counted. A sentence's number counts it only if the sentence names it.
+_COUNTED = re.compile(r"(?:几|多少)\s*个?\s*(?:名|个|家|项|人|位|所|批|条|次)([\u4e00-\u9fff]{2,8})")
+
+
+def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: True) -> bool:
+    """Does one sentence hold a thing of the asked kind — in the question's unit, naming what the
+    question counts (「多少名县处级干部」 is not answered by 「2000名市直机关干部」), and about what
+    the question is about (`about`: a date in a sentence on another subject answers nothing)?"""
+    counted = _COUNTED.search(question)
+    for text in sentences:
+        if counted and slot in ("count", "money", "frequency") and not _names(counted.group(1), text):
+            continue
+        if _sentence_fills(slot, question, text) and about(text):
+            return True
+    return False
+
+
+def slot_vague(slot: str, sentences: list[str]) -> bool:
+    """The sentences answer the slot only loosely (「定期」 for 「多久一次」)."""
+    return slot in _VAGUE and any(_VAGUE[slot].search(s) for s in sentences)
+
+
+def _names(noun: str, text: str) -> bool:
+    """Most of the noun's character pairs are in the text (the noun, allowing a changed word)."""
+    pairs = [noun[i:i + 2] for i in range(len(noun) - 1)]
+    return sum(p in text for p in pairs) * 2 >= len(pairs)
+
+
+def _sentence_fills(slot: str, question: str, text: str) -> bool:
+    filler = next(f for name, _, _, f in _SLOTS if name == slot)
+    text = re.sub(rf"第(?:{NUMERAL})[条章节款项]", "", text)   # 「第十条」 is no quantity
+    if slot in ("duration", "count", "deadline", "frequency"):
+        unit = _ASKED_UNIT.search(question)
+        if unit:
+            units = _SAME_UNIT.get(unit.group(1), unit.group(1))
+            if slot == "duration" and re.search(r"永久|长期|终身", text):
+                return True
+            return bool(re.search(rf"{_NUM}\s*个?\s*(?:{units})", text))
+    return bool(filler.search(text))
+
+
+def key_terms(question: str, segment) -> list[str]:
+    """The words the question is about: its words minus those that only ask. `segment` should
+    find new words (names: 蓝佛安), so jieba's HMM is on here."""
+    words = []
+    for w in segment(fold(question)):
+        w = w.strip()
+        if len(w) < 2 or w in QUESTION_WORDS or not re.search(r"[\u4e00-\u9fff\w]", w):
+            continue
+        if any(q in w for q in ("多少", "几个", "什么", "哪个", "怎么", "是否")):
+            continue
+        words.append(w)
+    return list(dict.fromkeys(words))
+
+
+def term_weights(terms: list[str], idf, unknown_idf: float) -> dict[str, float]:
+    """Rarer words weigh more; a word the corpus never uses gets the highest weight."""
+    return {t: (idf(t) or unknown_idf) for t in terms}
+
+
+def covered(term: str, text: str, thesaurus: Thesaurus) -> bool:
+    """The term, or a word that stands for it, appears in the text (width and case folded)."""
+    text = fold(text)
+    return any(v in text for v in thesaurus.variants(term))
+
+
+def coverage(weights: dict[str, float], text: str, thesaurus: Thesaurus) -> float:
+    """Weighted share of the key terms found in the text."""
+    total = sum(weights.values())
+    if not total:
+        return 1.0
+    return sum(w for t, w in weights.items() if covered(t, text, thesaurus)) / total
+
+
+def unknown_share(weights: dict[str, float], in_corpus, thesaurus: Thesaurus) -> float:
+    """Weighted share of key terms that no document uses, under any of their words (党费, 廉政保证金)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(w for t, w in weights.items() if not any(in_corpus(v) for v in thesaurus.variants(t))) / total
+
+
+def margin(scores: list[float]) -> float:
+    """How far the best candidate stands above the next one."""
+    return scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0)
+
+
+def agreement(passage_ids: list[str]) -> float:
+    """1.0 when the chosen sentences come from one passage; lower as they scatter."""
+    return 1.0 / len(set(passage_ids)) if passage_ids else 0.0
+
+
+# -- the verdict ----------------------------------------------------------------------------------
+
+def judge(e: Evidence, limits: dict | None = None) -> Judgement:
+    """The verdict on the evidence; its named signals go with it so the JSON shows why."""
+    t = limits or thresholds()
+    question, sentences, weights, thesaurus = e.question, e.sentences, e.weights, e.thesaurus
+    slots = asked_slots(question)
+    about = lambda s: coverage(weights, s, thesaurus) >= t["anchor_min"]  # noqa: E731
+    filled = {name: slot_filled(name, question, sentences, about) for name, _ in slots}
+    vague = [label for name, label in slots if not filled[name] and slot_vague(name, sentences)]
+    signals = {"dense": round(e.dense, 4), "coverage": round(coverage(weights, e.context, thesaurus), 3),
+               "unknown": round(unknown_share(weights, e.in_corpus, thesaurus), 3),
+               "margin": round(margin(e.fused), 4), "agreement": round(agreement(e.passage_ids), 3),
+               "slots": {name: filled[name] for name, _ in slots}}
+    signals["score"] = round(e.dense + t["coverage_weight"] * signals["coverage"] - t["unknown_weight"] * signals["unknown"], 4)
+    missing = [label for name, label in slots if not filled[name]]
+    signals["on_topic"] = signals["score"] >= t["score_min"] and signals["unknown"] <= t["unknown_max"] \
+        and signals["coverage"] >= t["coverage_min"]
+    if not signals["on_topic"]:
+        return Judgement(NOT_IN_DOCUMENTS, missing, signals)
+    missing = [f"具体{m}" if m in vague else m for m in missing]    # 「定期」 is no frequency
+    if missing:
+        return Judgement(PARTLY if len(missing) < len(slots) else NOT_IN_DOCUMENTS, missing, signals)
+    return Judgement(ANSWERED, [], signals)

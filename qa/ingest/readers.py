@@ -1,0 +1,175 @@
+"""One reader per file format behind one contract: bytes in, plain lines out, with the line each page starts on."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+
+from ..errors import BadFile
+
+MAX_UNZIPPED = 200 * 1024 * 1024     # a .docx that inflates past this is a zip bomb, not a document
+MAX_PAGES = 3000
+
+# 「— 3 —」「- 3 -」「第 3 页」「3 / 12」「第3页 共12页」: page furniture, never content.
+_PAGE_NUMBER = re.compile(r"^[\s\-—–－·•]*(?:第\s*)?[0-9０-９]{1,4}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?[0-9０-９]{1,4}\s*页?)?"
+                          r"(?:\s*共\s*[0-9０-９]{1,4}\s*页)?[\s\-—–－·•]*$")
+_DIGITS = re.compile(r"[0-9０-９]+")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str                      # lines joined by \n
+    pages: tuple[int, ...] = ()    # 1-based line number each page starts on (empty: no pages)
+    wrap_width: int = 0            # display width of a full line when lines are hard-wrapped (PDF), else 0
+    notes: tuple[str, ...] = ()    # what the reader had to leave out, said to the user
+
+
+class Reader(ABC):
+    """Turns the bytes of one file into text lines. Raises BadFile with a reason a person understands."""
+
+    @abstractmethod
+    def read(self, data: bytes, name: str) -> Extracted:
+        ...
+
+
+def display_width(line: str) -> int:
+    return sum(1 if ord(c) < 0x2e80 else 2 for c in line)
+
+
+class PdfReader(Reader):
+    """Text layer of each page (pypdfium2); page headers, footers and numbers dropped."""
+
+    def read(self, data: bytes, name: str) -> Extracted:
+        import pypdfium2 as pdfium
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as e:
+            msg = str(e)
+            if "password" in msg.lower():
+                raise BadFile(name, "PDF 已加密（需要密码）：请先解除密码保护再上传") from None
+            raise BadFile(name, f"PDF 文件已损坏，无法打开（{msg}）") from None
+        try:
+            n = len(pdf)
+            if n == 0:
+                raise BadFile(name, "PDF 没有页面")
+            if n > MAX_PAGES:
+                raise BadFile(name, f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）")
+            pages = []
+            for i in range(n):
+                page = pdf[i]
+                try:
+                    text = page.get_textpage().get_text_range()
+                finally:
+                    page.close()
+                pages.append([ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
+        finally:
+            pdf.close()
+        return _assemble(drop_furniture(pages), name)
+
+
+def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers, and header/footer lines repeated at the top or bottom of most pages."""
+    pages = [[ln for ln in p if ln] for p in pages]
+    edge = Counter()
+    for p in pages:
+        for ln in set(p[:2] + p[-2:]):
+            edge[_DIGITS.sub("#", ln)] += 1
+    repeated = {k for k, c in edge.items() if len(pages) >= 3 and c >= max(3, 0.5 * len(pages)) and len(k) <= 40}
+    out = []
+    for p in pages:
+        keep = []
+        for i, ln in enumerate(p):
+            at_edge = i < 2 or i >= len(p) - 2
+            if at_edge and (_PAGE_NUMBER.match(ln) or _DIGITS.sub("#", ln) in repeated):
+                continue
+            keep.append(ln)
+        out.append(keep)
+    return out
+
+
+def _assemble(pages: list[list[str]], name: str) -> Extracted:
+    empty = [i + 1 for i, p in enumerate(pages) if not p]
+    if len(empty) == len(pages):
+        raise BadFile(name, f"PDF 没有文字层（可能是扫描件，共 {len(pages)} 页）：请先做文字识别（OCR）再上传")
+    lines: list[str] = []
+    starts: list[int] = []
+    for p in pages:
+        starts.append(len(lines) + 1)
+        lines.extend(p)
+    widths = sorted(display_width(ln) for ln in lines if len(ln) > 4)
+    wrap = widths[int(0.9 * (len(widths) - 1))] if widths else 0
+    notes = (f"第 {_page_list(empty)} 页没有文字层（可能是扫描页），这些页未收录",) if empty else ()
+    return Extracted("\n".join(lines), tuple(starts), wrap, notes)
+
+
+def _page_list(pages: list[int]) -> str:
+    return "、".join(map(str, pages[:20])) + ("等" if len(pages) > 20 else "")
+
+
+class DocxReader(Reader):
+    """Paragraphs and tables in document order (python-docx); headings become markdown headings."""
+
+    def read(self, data: bytes, name: str) -> Extracted:
+        _check_zip(data, name)
+        import docx
+        from docx.oxml.ns import qn
+        try:
+            document = docx.Document(io.BytesIO(data))
+        except Exception as e:  # noqa: BLE001 - python-docx raises many kinds for a broken package
+            raise BadFile(name, f"Word 文件已损坏，无法打开（{type(e).__name__}）") from None
+        lines: list[str] = []
+        starts = [1]
+        body = document.element.body
+        for el in body.iterchildren():
+            if el.tag == qn("w:p"):
+                breaks = len(el.findall(".//" + qn("w:br") + "[@" + qn("w:type") + "='page']"))
+                text = "".join(t.text or "" for t in el.iter(qn("w:t"))).strip()
+                style = _style_name(document, el)
+                if text:
+                    level = _heading_level(style)
+                    lines.append(("#" * level + " " if level else "") + text)
+                for _ in range(breaks):
+                    starts.append(len(lines) + 1)
+            elif el.tag == qn("w:tbl"):
+                for row in el.iter(qn("w:tr")):
+                    cells = ["".join(t.text or "" for t in tc.iter(qn("w:t"))).strip() for tc in row.iter(qn("w:tc"))]
+                    if any(cells):
+                        lines.append(" | ".join(cells))
+        if not any(lines):
+            raise BadFile(name, "Word 文件里没有文字")
+        starts = sorted({s for s in starts if s <= len(lines)})
+        return Extracted("\n".join(lines), tuple(starts) if len(starts) > 1 else ())
+
+
+def _style_name(document, el) -> str:
+    from docx.oxml.ns import qn
+    ppr = el.find(qn("w:pPr"))
+    sid = ppr.find(qn("w:pStyle")).get(qn("w:val")) if ppr is not None and ppr.find(qn("w:pStyle")) is not None else ""
+    if not sid:
+        return ""
+    try:
+        return document.styles.get_by_id(sid, 1).name or sid   # 1 = WD_STYLE_TYPE.PARAGRAPH
+    except Exception:  # noqa: BLE001 - an unknown style id is just an unnamed style
+        return sid
+
+
+def _heading_level(style: str) -> int:
+    m = re.match(r"(?:heading|标题)\s*(\d)$", style.strip(), re.I)
+    if m:
+        return min(int(m.group(1)), 6)
+    return 1 if style.lower() == "title" else 0
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+            if "word/document.xml" not in {i.filename for i in infos}:
+                raise BadFile(name, "不是有效的 Word（.docx）文件")
+            if sum(i.file_size for i in infos) > MAX_UNZIPPED:
+                raise BadFile(name, "Word 文件解压后过大（疑似压缩炸弹），已拒绝")
+    except zipfile.BadZipFile:
+        raise BadFile(name, "Word 文件已损坏，无法打开（不是有效的 zip 包）") from None

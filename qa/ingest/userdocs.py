@@ -1,0 +1,63 @@
+"""Documents users add: validated, stored as plain files in a folder that outlives restarts."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..durable import write_atomic
+from ..errors import BadFile
+from .sources import REFUSED, SUFFIXES, read_source
+
+USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parents[2] / "data" / "user"))
+MAX_UPLOAD = 50 * 1024 * 1024
+MAX_NAME_BYTES = 200  # of a stored name before its suffix: room for the suffix and ".part" within 255
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave the folder or hide: path parts and odd characters removed."""
+    base = Path(name.replace("\\", "/").replace("\0", "")).name
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base).lstrip(".")
+    stem, suffix = (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1][:10]) if "." in base else (base, "")
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:     # file systems count bytes (255), not characters
+        stem = stem[:-1]
+    return (stem + suffix) if stem else "document" + (suffix or ".txt")
+
+
+def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> Path:
+    """Check the file reads (text, PDF or Word), then store it. Raises BadFile with the reason."""
+    path = Path(path)
+    target_name = safe_name(name or path.name)
+    suffix = Path(target_name).suffix.lower()
+    if suffix in REFUSED:
+        read_source(path, target_name)      # raises with the advice to save as .docx or PDF
+    if suffix not in SUFFIXES:
+        raise BadFile(target_name, "只支持 .txt、.md、.pdf 和 .docx 文件")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise BadFile(target_name, f"无法读取：{e.strerror or e}") from None
+    if size > MAX_UPLOAD:
+        raise BadFile(target_name, f"文件过大（上限 {MAX_UPLOAD // 1024 // 1024} MB）")
+    src = read_source(path, target_name)   # raises BadFile for broken, encrypted, scanned, binary files
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / target_name
+    if src.encoding in ("pdf", "docx"):
+        data = path.read_bytes()            # kept as it came: its pages are what citations point to
+    else:
+        data = src.text.encode("utf-8")     # text is stored as UTF-8 whatever it came in
+    write_atomic(target, data)
+    return target
+
+
+def remove(name: str, folder: Path = USER_DIR) -> None:
+    target = folder / safe_name(name)
+    if not target.is_file():
+        raise BadFile(name, "没有这个文件")
+    target.unlink()
+
+
+def listing(folder: Path = USER_DIR) -> list[str]:
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)

@@ -1,0 +1,159 @@
+"""HTML for the web page, as pure functions of the answer schema's dicts (`Answer.to_dict`); every text from a
+document or a user is escaped."""
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ..answer import Verdict
+
+LABELS = {v.value: v.label for v in Verdict}
+
+CSS = """
+.qa-cite {border:1px solid #e5e7eb;border-radius:8px;margin:6px 0;padding:6px 10px;background:#fff}
+.qa-cite summary {cursor:pointer;font-weight:600}
+.qa-cite .meta {color:#6b7280;font-size:.85em;margin:4px 0}
+.qa-cite .passage {line-height:1.7}
+.qa-cite mark, .qa-doc mark {background:#fde68a;padding:0 1px}
+.qa-diff del {color:#b91c1c} .qa-diff ins {color:#047857;text-decoration:none}
+.qa-doc {line-height:1.8;max-height:560px;overflow-y:auto;padding:8px 12px;border:1px solid #e5e7eb;border-radius:8px;white-space:pre-wrap}
+.qa-doc .focus {background:#eef2ff;outline:2px solid #6366f1;border-radius:4px}
+.qa-empty {color:#6b7280}
+.qa-notfound {border-left:4px solid #f59e0b;padding-left:8px}
+.qa-verdict {font-weight:600;margin:4px 0 8px} .qa-not_in_documents, .qa-partly {color:#b45309}
+table.qa-rel {border-collapse:collapse;width:100%} table.qa-rel td, table.qa-rel th {border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left;vertical-align:top}
+"""
+
+# Opens the cited passage when an [n] marker in the chat is clicked.
+JS = """
+() => {
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest('a[href^="#cite-"]');
+    if (!a) return;
+    const el = document.getElementById(a.getAttribute('href').slice(1));
+    if (el) { ev.preventDefault(); el.open = true; el.scrollIntoView({behavior: 'smooth', block: 'center'}); }
+  });
+}
+"""
+
+SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('.qa-doc .focus')?.scrollIntoView({block: 'center'}), 150); }"
+
+
+def location(c: dict) -> str:
+    return c.get("location") or " ".join(x for x in (c.get("part", ""), c.get("clause", "")) if x) \
+        or (c.get("section") or "")
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        if s < pos or s >= e:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def answer_markdown(answer: str) -> str:
+    """The chat message: the answer's own words (escaped), [n] turned into links to its source."""
+    safe = escape(answer).replace("\n", "  \n")
+    safe = re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", safe)
+    return re.sub(r"\\\[(\d+)\\\]", r"[\[\1\]](#cite-\1)", safe)
+
+
+def _sources_line(c: dict) -> str:
+    files = [f"{escape(s['source'])} " + (f"第{int(s['page'])}页" if s.get("page") else f"第{int(s['line'])}行")
+             for s in c.get("sources") or []]
+    return "、".join(files) or escape(c.get("source", ""))
+
+
+def _variants(c: dict) -> str:
+    rows = []
+    for v in c.get("variants") or []:
+        diffs = "；".join(f"…{escape(d['context'])}<del>{escape(d['this']) or '∅'}</del>→"
+                         f"<ins>{escape(d['other']) or '∅'}</ins>" for d in v.get("diffs", [])[:6])
+        if diffs:
+            rows.append(f"<div class='qa-diff'>另一版本（{escape(v['source'])}）不同之处：{diffs}</div>")
+    return "".join(rows)
+
+
+def citation_card(c: dict, show_scores: bool, open_: bool = False, anchor: bool = True) -> str:
+    spans = [(q["start"], q["end"]) for q in c.get("quotes") or []]
+    score = f" · 相关度 {c['score']:.3f}" if show_scores else ""
+    ident = f" id='cite-{int(c['rank'])}'" if anchor else ""
+    return (f"<details class='qa-cite'{ident}{' open' if open_ else ''}>"
+            f"<summary>[{int(c['rank'])}] 《{escape(c['title'])}》 {escape(location(c))}</summary>"
+            f"<div class='meta'>来源：{_sources_line(c)}{score}</div>"
+            f"<div class='passage'>{_highlight(c['text'], spans)}</div>{_variants(c)}</details>")
+
+
+def verdict_line(result: dict) -> str:
+    """The judge's verdict in one line, with what the documents do not give."""
+    verdict = result.get("verdict")
+    if not verdict:
+        return ""
+    missing = "、".join(result.get("missing") or [])
+    return (f"<div class='qa-verdict qa-{escape(verdict)}' id='verdict'>判断：{LABELS.get(verdict, escape(verdict))}"
+            + (f"（缺：{escape(missing)}）" if missing else "") + "</div>")
+
+
+def sources_panel(result: dict | None, show_scores: bool = False) -> str:
+    if not result:
+        return "<div class='qa-empty'>提问后，这里显示答案引用的原文段落；点击答案中的 [n] 可直接打开。</div>"
+    if result.get("error"):
+        return f"<div class='qa-notfound'>{escape(result['error'])}</div>"
+    parts = [verdict_line(result)]
+    if result.get("citations"):
+        # sentences quoted beside a refusal are related, not the answer: the heading says so
+        parts.append("<h4>引用</h4>" if result.get("found") else "<h4>相关规定（不是答案）</h4>")
+        parts += [citation_card(c, show_scores, open_=(i == 0)) for i, c in enumerate(result["citations"])]
+    if not result.get("found"):
+        parts.append("<div class='qa-notfound'>文档中没有直接回答这个问题的内容。以下段落可能相关：</div>")
+    related = [p for p in result.get("passages", []) if p["text"] not in {c["text"] for c in result.get("citations", [])}]
+    if related:
+        parts.append("<h4>其他相关段落</h4>" if result.get("found") else "")
+        parts += [citation_card({**p, "quotes": []}, show_scores, anchor=False) for p in related[:5]]
+    return "".join(parts)
+
+
+def document_view(doc: dict, start: int = -1, end: int = -1, quotes: list[tuple[int, int]] = ()) -> str:
+    """The whole document, the chosen passage framed and its quoted sentences marked."""
+    text = doc["text"]
+    head = (f"<h3>《{escape(doc['title'])}》</h3><div class='meta'>{escape(doc['source'])}"
+            f"{' · ' + escape(doc['date']) if doc.get('date') else ''}</div>")
+    if not 0 <= start < end <= len(text):
+        return head + f"<div class='qa-doc'>{escape(text)}</div>"
+    inner = _highlight(text[start:end], [(s - start, e - start) for s, e in quotes])
+    return head + (f"<div class='qa-doc'>{escape(text[:start])}<span class='focus'>{inner}</span>"
+                   f"{escape(text[end:])}</div>")
+
+
+def relations_table(rows: list[dict], who: str = "", to: str = "") -> str:
+    who, to = who.strip(), to.strip()
+    keep = [r for r in rows if who in r["reporter"] and to in r["recipient"]]
+    if not keep:
+        return "<div class='qa-empty'>没有符合条件的报告关系。</div>"
+    body = "".join(
+        f"<tr><td>{escape(r['reporter'])}</td><td>{escape(r['recipient'] or '（未写明）')}</td>"
+        f"<td>{escape(r['verb'])}</td><td>{escape(r['condition'])}</td><td>{escape(r['consequence'])}</td>"
+        f"<td>《{escape(r['title'])}》{escape(r['clause'])}</td></tr>" for r in keep)
+    return ("<table class='qa-rel'><tr><th>谁</th><th>向谁</th><th>方式</th><th>条件</th><th>不报告的后果</th>"
+            f"<th>出处</th></tr>{body}</table><div class='meta'>共 {len(keep)} 条</div>")
+
+
+def outline_view(outline: dict) -> str:
+    items = []
+    for d in outline["documents"]:
+        parts = "".join(
+            f"<li>{escape(p['part'])}<ul>" + "".join(f"<li>{escape(c['clause'])}{escape(c['title'])}</li>"
+                                                     for c in p["clauses"]) + "</ul></li>"
+            for p in d["parts"])
+        chapters = "".join(
+            f"<li>{escape(x['division'])} <span class='meta'>{escape(x['articles'][0])}—{escape(x['articles'][-1])}</span></li>"
+            if x["articles"] else f"<li>{escape(x['division'])}</li>" for x in d.get("divisions", []) if x["division"])
+        version = f" · {escape(d['version'])} 版" if d.get("version") else ""
+        items.append(f"<li><b>《{escape(d['title'])}》</b> <span class='meta'>{escape(d['source'])}{version} · "
+                     f"{int(d['passages'])} 段</span>{'<ul>' + parts + chapters + '</ul>' if parts or chapters else ''}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
