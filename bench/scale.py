@@ -167,9 +167,7 @@ def row_synthetic(work: Path, n_target: int = 100_000) -> dict:
     """100k passages: the 681's passages repeated with a copy number, vectors with noise."""
     import numpy as np
 
-    from qa import QA
-    from qa.index import bm25
-    from qa.index import Index, index_text, load, save, vector_index
+    from qa.index import Index, bm25, index_text, load, save, vector_index
     from qa.ingest.documents import Document
     from qa.text.tokenize import tokenize
     base = load(work / "index-681")

@@ -24,8 +24,9 @@ def _modules():
 
 
 def test_public_surface_and_typed_dataclasses():
-    from qa import QA, Answer  # noqa: F401
     import qa
+    from qa import QA, Answer
+    assert QA.ask and Answer.to_dict
     assert set(qa.__all__) >= {"QA", "Answer", "Citation", "Quote", "Intent", "History"}
     checked = 0
     for name in _modules():

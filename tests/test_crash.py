@@ -3,9 +3,8 @@
 The child process is killed for real (SIGKILL, no cleanup) at the n-th call of os.replace or
 os.fsync — the moments a write becomes visible or durable. Plumbing, so the fake embedder is used.
 """
-import logging
 import json
-import os
+import logging
 import shutil
 import signal
 import subprocess

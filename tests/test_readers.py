@@ -6,7 +6,6 @@ import pytest
 
 from qa.ingest import sources as ingest
 from qa.ingest.corpus import load_corpus
-from qa.errors import BadFile
 from qa.ingest.readers import drop_furniture
 from tests.makedocs import TITLE, make_docx, make_pdf, make_txt
 

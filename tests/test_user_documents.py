@@ -1,12 +1,11 @@
 """A user's own regulations beside the default corpus, with the real model and index: lookup by name, chapter,
 款 and 项, pages in citations, an ambiguous bare 第七条, dated versions and what changed."""
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPUS
-from tests.makedocs import make_docx, make_pdf
+from tests.makedocs import make_pdf
 
 REGULATIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "regulations"
 PAIR = "国务院关于经营者集中申报标准的规定"
