@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..ingest import Kind, Passage
-from ..search import Hit
+from ..search import Hit, Via
 from ..text import paragraphs
 from .ask import citation
 from .types import Citation, Quote
@@ -37,3 +37,15 @@ def _paragraph(p: Passage, quotes: list[Quote]) -> int:
         return 0
     found = {next((i for i, (s, e) in enumerate(spans, 1) if s <= q.start and q.end <= e), 0) for q in quotes}
     return found.pop() if len(found) == 1 else 0
+
+
+def repeal_note(ask, cites: Citations) -> str:
+    """「所问的《合同法》不在文档中」 with the sentence of a document that repealed it, quoted and cited;
+    empty when the question names no such document."""
+    notes = []
+    for r in ask.retriever.library.absent_named(ask.question):
+        hit = ask.retriever.hit(ask.retriever.index.passages[r.row].id, Via.REFERENCE)
+        p = hit.passage
+        where = f"《{p.title}》{p.article or p.clause}"
+        notes.append(f"\n（所问的《{r.name}》不在文档中；{where}：{p.text[r.start:r.end]}[{cites.cite(hit, r.start, r.end)}]）")
+    return "".join(notes)

@@ -7,18 +7,22 @@ import re
 from ..search import Ref, Resolution
 from ..text import int_to_cn
 from .ask import Ask
-from .citations import Citations
+from .citations import Citations, repeal_note
 from .types import Answer, Intent
 
 # A reference with little else around it is a lookup (「第十五条讲了什么」).
-_LOOKUP_Q = re.compile(r"^.{0,30}?(第.{1,6}[条章款项]|[（(].{1,4}[)）]|第.{1,3}部分).{0,14}$")
+_LOOKUP_Q = re.compile(r"^.{0,30}?(第.{1,6}[条章编款项]|[（(].{1,4}[)）]|第.{1,3}部分|附则).{0,14}$")
 
 
 def compose(ask: Ask, cites: Citations) -> Answer | None:
     ref = ask.turn.ref
-    if not (ref and (ref.clause or ref.chapter or ref.part) and _LOOKUP_Q.match(ask.question)):
+    unit = ref.clause or ref.chapter or ref.book or ref.annex or ref.part
+    if not (unit and _LOOKUP_Q.match(ask.question)):
         return None
-    return ask.answer(_no_such_unit(ref, ask.resolution), False, Intent.REFERENCE, [])
+    text = _no_such_unit(ref, ask.resolution)
+    if ask.resolution.unknown:
+        text += repeal_note(ask, cites)
+    return ask.answer(text, False, Intent.REFERENCE, cites.items)
 
 
 def _titles(docs) -> str:
@@ -27,7 +31,7 @@ def _titles(docs) -> str:
 
 def _no_such_unit(ref: Ref, resolution: Resolution) -> str:
     unit = (f"第{int_to_cn(ref.clause)}条" if ref.clause else f"第{int_to_cn(ref.chapter)}章" if ref.chapter
-            else f"第{int_to_cn(ref.part)}部分")
+            else f"第{int_to_cn(ref.book)}编" if ref.book else "附则" if ref.annex else f"第{int_to_cn(ref.part)}部分")
     docs = resolution.candidates
     if resolution.unknown:
         return f"文档中没有名为《{resolution.unknown}》的文件，无法查到它的{unit}。现有文档：{_titles(docs)}。"

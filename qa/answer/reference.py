@@ -129,13 +129,23 @@ CHAPTER_LIST_MAX = 15
 
 
 def _chapter_answer(hits: list[Hit], cites: Citations) -> str:
+    """A 编/章/附则: its heading (under the headings above it), then the headings directly under it, or
+    where there are none the first sentence of each article."""
     head = hits[0].passage
     n = cites.cite(hits[0], 0, len(head.text))
+    above = " ".join(d for d in head.divisions if d != head.text)
+    title = f"{above} › {head.text}" if above else head.text
+    articles = [h for h in hits[1:] if h.passage.kind == Kind.ARTICLE]
+    below = [h for h in hits[1:] if h.passage.kind == Kind.DIVISION]
+    top = min((len(h.passage.divisions) for h in below), default=0)
+    below = [h for h in below if len(h.passage.divisions) == top]
+    if below:
+        lines = [f"{h.passage.text}[{cites.cite(h, 0, len(h.passage.text))}]" for h in below]
+        return f"{title}[{n}]，共 {len(articles)} 条，分为：\n" + "\n".join(lines)
     lines = []
-    articles = [h for h in hits[1:] if h.passage.article_no]
     for h in articles[:CHAPTER_LIST_MAX]:
         spans = sentence_spans(h.passage.text)
         s, e = spans[0] if spans else (0, len(h.passage.text))
         lines.append(f"{h.passage.text[s:e]}[{cites.cite(h, s, e)}]")
     more = f"\n……（共 {len(articles)} 条）" if len(articles) > CHAPTER_LIST_MAX else ""
-    return f"{head.text}[{n}]，包括 {len(articles)} 条：\n" + "\n".join(lines) + more
+    return f"{title}[{n}]，包括 {len(articles)} 条：\n" + "\n".join(lines) + more

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..search import Hit, Retriever
 from ..text import STOPWORDS, is_bigram_token, load_segmenter, tokenize
 from .ask import Ask
-from .citations import Citations
+from .citations import Citations, repeal_note
 from .judge import Evidence, Judgement, judge, key_terms, term_weights
 from .types import Answer, Citation, Intent, Verdict
 
@@ -46,7 +46,8 @@ def compose(ask: Ask, cites: Citations) -> Answer:
                           cites.items, **judged)
     if verdict.verdict == Verdict.PARTLY:
         text += f"\n（文档中没有规定所问的{'、'.join(verdict.missing)}。）"
-    return ask.answer(text + _version_note(ask.retriever, cites.items), True, Intent.SEARCH, cites.items, **judged)
+    text += _version_note(ask.retriever, cites.items) + repeal_note(ask, cites)
+    return ask.answer(text, True, Intent.SEARCH, cites.items, **judged)
 
 
 def _words(text: str) -> list[str]:

@@ -217,7 +217,7 @@ def _passages(doc: Document, article: Article, placed: list[tuple[Block, int]]) 
             rank = BY_NAME[b.meta["level"]].rank
             divisions = {r: t for r, t in divisions.items() if r < rank}
             divisions[rank] = b.text
-            chapter_no = b.number if b.meta["level"] == "章" else (chapter_no if rank > 2 else 0)
+            chapter_no = b.number if b.meta["level"] == "章" else (chapter_no if rank > BY_NAME["章"].rank else 0)
             section = ""
             add(Kind.DIVISION, s, e)
             continue

@@ -2,13 +2,15 @@
 every one that fits), which version, and which passages hold 第X条 / （X） / 第X章 / 第X部分."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..ingest import HEADINGS, Document, Kind, Passage
-from ..text import bigrams, contained
+from ..text import bigrams, contained, match_line, text_key
 from .refs import Ref, aliases, claimed_name, named, type_word
 
 LOOSE_NAME = 0.7      # share of a loosely given name's character pairs a title must hold to be meant
+LOOSE_MIN = 6         # characters a name needs to be matched loosely: 「合同法」 is not 「劳动合同法」
 AMBIGUOUS_MAX = 5     # documents answered from when a bare 「第七条」 fits many; the rest are only counted
 
 
@@ -19,6 +21,15 @@ class Target:
     passages: list[Passage] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)   # all dated versions of this document, oldest first
     rows: list[int] = field(default_factory=list)       # the passages' rows in the index
+
+
+@dataclass
+class Repeal:
+    """A document the library lacks, and the sentence of a passage that repealed it."""
+    name: str
+    row: int
+    start: int
+    end: int
 
 
 @dataclass
@@ -49,6 +60,7 @@ class Library:
             self.rows_of.setdefault((fam, p.version), []).append(row)
         self.names = {fam: set().union(*(aliases(d.title) for d in docs))
                       for fam, docs in self.family_docs.items() if not docs[0].untitled}
+        self.repealed = _repealed(passages)
 
     def versions(self, family: str) -> list[str]:
         return sorted({d.version for d in self.family_docs[family] if d.version})
@@ -73,13 +85,23 @@ class Library:
         loosely (「关于加强一把手监督的意见第三部分」), the family whose title holds most of it."""
         exact = named(text, self.names)
         name = "" if exact else claimed_name(text)
-        if not name:
+        if len(text_key(name)) < LOOSE_MIN:
             return exact
         want = bigrams(name)
         scored = [(contained(want, bigrams(docs[0].title)), fam) for fam, docs in self.family_docs.items()
                   if not docs[0].untitled]
         best = max(scored, default=(0.0, ""))
         return [fam for score, fam in scored if score == best[0]] if best[0] >= LOOSE_NAME else []
+
+    def absent_named(self, text: str) -> list[Repeal]:
+        """Documents the text names that the library lacks but whose repeal one of its passages states
+        (「合同法」 after the Civil Code's 「…《中华人民共和国合同法》…同时废止」). Names of documents the
+        library has are taken out first, so 「劳动合同法」 does not name 「合同法」."""
+        q = text_key(text)
+        for n in sorted({n for ns in self.names.values() for n in ns}, key=len, reverse=True):
+            q = q.replace(n, "|")
+        found = {r.name: r for name, r in self.repealed.items() if name in q}
+        return list(found.values())
 
     def resolve(self, ref: Ref, question: str, previous: str = "", previous_doc: str = "") -> Resolution:
         """The documents a reference points to. A document the question names wins; else the one
@@ -126,13 +148,58 @@ def units(passages: list[Passage], rows: list[int], ref: Ref) -> list[int]:
         clauses = sorted({p.clause_no for _, p in own if p.clause_no and p.kind == Kind.CLAUSE})
         n = ref.clause or (clauses[-1] if clauses else 0)
         return [r for r, p in own if p.clause_no == n and p.kind == Kind.CLAUSE]
-    if ref.chapter:
-        heading = [r for r, p in own if p.kind == Kind.DIVISION and p.chapter_no == ref.chapter
-                   and p.text.startswith("第") and "章" in p.text[:6]]
-        body = [r for r, p in own if p.chapter_no == ref.chapter and p.kind == Kind.ARTICLE]
-        return heading + body if heading else []
+    if ref.chapter or ref.book or ref.annex:
+        return _division(own, ref)
     parts = sorted({p.part_no for _, p in own if p.kind == Kind.PART})
     n = ref.part or (parts[-1] if parts and ref.last_part else 0)
     heading = [r for r, p in own if p.kind == Kind.PART and p.part_no == n]
     body = [r for r, p in own if p.part_no == n and p.kind not in HEADINGS]
     return heading + body if heading else []
+
+
+def _division(own: list[tuple[int, Passage]], ref: Ref) -> list[int]:
+    """A 章 (in the 编 given, if one is), a 编 or the 附则 (standing alone or as the 附则 chapter): its
+    heading, then the headings and articles under it, up to the next heading of its rank. Where several match (the Civil
+    Code has a 第三章 in most of its 编), the first."""
+    name, number = ("章", ref.chapter) if ref.chapter else ("编", ref.book) if ref.book else ("附则", 0)
+    for i, (row, p) in enumerate(own):
+        m = match_line(p.text) if p.kind == Kind.DIVISION else None
+        if m is None:
+            continue
+        fits = (m.level.name == name and m.number == number) or \
+            (name == "附则" and m.level.name == "章" and text_key(m.title) == "附则")
+        if not fits or (ref.chapter and ref.book and not _in_book(p, ref.book)):
+            continue
+        body = []
+        for r, q in own[i + 1:]:
+            inner = match_line(q.text) if q.kind == Kind.DIVISION else None
+            if inner is not None and inner.level.rank <= m.level.rank:
+                break
+            if q.kind in (Kind.ARTICLE, Kind.DIVISION):
+                body.append(r)
+        return [row] + body
+    return []
+
+
+def _in_book(p: Passage, book: int) -> bool:
+    """The heading stands in 第{book}编."""
+    return any((m := match_line(d)) is not None and m.level.name == "编" and m.number == book for d in p.divisions)
+
+
+_REPEALED_SENTENCE = re.compile(r"[^。；]*废止[^。；]*[。；]?")
+_TITLE = re.compile(r"《([^《》]{2,40})》")
+
+
+def _repealed(passages: list[Passage]) -> dict[str, Repeal]:
+    """Names (with and without 「中华人民共和国」) of the documents a sentence declares repealed."""
+    out: dict[str, Repeal] = {}
+    for row, p in enumerate(passages):
+        if "废止" not in p.text:
+            continue
+        for m in _REPEALED_SENTENCE.finditer(p.text):
+            if "废止" not in _TITLE.sub("", m.group(0)):      # 《国务院关于废止和修改…的决定》 repeals nothing here
+                continue
+            for t in _TITLE.findall(m.group(0)):
+                for name in aliases(t):
+                    out.setdefault(name, Repeal(t, row, m.start(), m.end()))
+    return out

@@ -11,6 +11,8 @@ _NUM = NUMERAL        # the numerals documents use (一千零七十九, 〇, 两
 _CLAUSE = re.compile(rf"第\s*[（(]?({_NUM})[)）]?\s*条(?:之({_NUM}))?|(?<!第)[（(]({_NUM})[)）](?!\s*项)"
                      rf"|(?<![第\d])({_NUM})\s*条(?!件|例|规|线|路|措|款)")
 _CHAPTER = re.compile(rf"第\s*({_NUM})\s*章")
+_BOOK = re.compile(rf"第\s*({_NUM})\s*编")
+_ANNEX = re.compile(r"附\s*则")
 _PART = re.compile(rf"第\s*({_NUM})\s*(?:大)?部分|(?:^|[^\w])({_NUM})、")
 _LAST_PART = re.compile(r"最后(?:一)?(?:个|大)?部分")
 _LAST_CLAUSE = re.compile(r"最后(?:一)?条")
@@ -27,6 +29,8 @@ class Ref:
     clause: int = 0        # 第十四条 / （十四）: an article of a regulation, a clause of a policy document
     clause_sub: int = 0    # 第三条之一 -> 1
     chapter: int = 0
+    book: int = 0          # 第三编: the 编 a chapter stands in, or the 编 itself
+    annex: bool = False    # 附则
     part: int = 0
     last_part: bool = False
     last_clause: bool = False
@@ -35,7 +39,8 @@ class Ref:
     year: str = ""         # 「2018年版…」: the version asked for
 
     def __bool__(self) -> bool:
-        return bool(self.clause or self.chapter or self.part or self.last_part or self.last_clause)
+        return bool(self.clause or self.chapter or self.book or self.annex or self.part or self.last_part
+                    or self.last_clause)
 
 
 def _first_number(m: re.Match | None) -> int:
@@ -54,6 +59,7 @@ def find_ref(question: str) -> Ref:
     return Ref(clause=_first_number(m),
                clause_sub=(cn_to_int(m.group(2)) or 0) if m and m.group(2) else 0,
                chapter=_first_number(_CHAPTER.search(question)),
+               book=_first_number(_BOOK.search(question)), annex=bool(_ANNEX.search(question)),
                part=_first_number(_PART.search(question)),
                last_part=bool(_LAST_PART.search(question)),
                last_clause=bool(_LAST_CLAUSE.search(question)),
@@ -87,7 +93,12 @@ def aliases(title: str, short_names: tuple[str, ...] = ()) -> set[str]:
             names.add(rest)
             if rest.startswith("关于"):
                 names.add(rest[2:])
-    return {n for n in names if len(n) >= 3}
+    return {n for n in names if len(n) >= 3 or _short_name(n)}
+
+
+def _short_name(name: str) -> bool:
+    """「刑法」: two characters are a name when they end with a document type and are more than it."""
+    return len(name) == 2 and name.endswith(DOC_TYPES) and name not in DOC_TYPES
 
 
 def named(question: str, names: dict[str, set[str]]) -> list[str]:
@@ -116,7 +127,8 @@ def claimed_name(question: str) -> str:
     name = re.sub(r"^(?:\d{4}\s*年?\s*版?|请问|查一下|看看)", "", m.group(1))
     if name.startswith(("这", "该", "本", "此", "那", "上述", "上面", "前面")):
         return ""          # 「这份规定第三条」 points back, it names nothing
-    return name if key(name) not in DOC_TYPES and len(key(name)) >= 4 else ""
+    k = key(name)
+    return name if k not in DOC_TYPES and (len(k) >= 3 or _short_name(k)) else ""
 
 
 def type_word(question: str) -> str:

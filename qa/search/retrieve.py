@@ -15,7 +15,7 @@ from ..ingest import HEADINGS, Passage, newest
 from ..text import bigrams, tokenize
 from .fusion import top, weighted_sum
 from .library import AMBIGUOUS_MAX, Library, Resolution
-from .refs import find_ref
+from .refs import find_ref, named as named_documents
 from .vocabulary import Vocabulary
 
 POOL = 50                    # candidates taken from each retriever before fusion
@@ -188,4 +188,9 @@ class Retriever:
             hits = [Hit(row, self.index.passages[row], fused.get(row, 0.0), dense_s.get(row, 0.0),
                         lex_s.get(row, 0.0), Via.REFERENCE, target=t.doc.id)
                     for t, row in named] + [h for h in hits if h.row not in first]
+        elif families := set(named_documents(question, self.library.names)):
+            # 「劳动合同法规定试用期…」: the document the question names answers before any other
+            inside = [h for h in hits if self.library.family_of.get(h.passage.doc_id) in families]
+            rows = {h.row for h in inside}
+            hits = inside + [h for h in hits if h.row not in rows]
         return hits[:max(k, len(named))]

@@ -16,7 +16,7 @@ class Level:
     """One row of the outline table.
 
     kind: what the parser does with a line that starts this way —
-      "division" (编/章/节: a heading that groups articles),
+      "division" (编/分编/章/节, and the unnumbered 附则: a heading that groups articles),
       "article"  (条: starts a unit of citation; its paragraphs are 款),
       "part"     (一、: a policy document's top-level heading),
       "clause"   (（一）: a unit of citation in a policy document, a 项 inside an article),
@@ -27,9 +27,12 @@ class Level:
     kind: str
     rank: int
     pattern: re.Pattern
+    numbered: bool = True      # 附则 has no number: the whole line is the heading
 
     def label(self, number: int, sub: int = 0) -> str:
         """How the document itself writes this number: 第五条, 第三条之一, 第二章, （七）."""
+        if not self.numbered:
+            return self.name
         n = int_to_cn(number)
         if self.kind in ("division", "article"):
             return f"第{n}{self.name}" + (f"之{int_to_cn(sub)}" if sub else "")
@@ -40,20 +43,23 @@ class Level:
         return f"{number}."
 
 
-def _row(name, kind, rank, pattern) -> Level:
-    return Level(name, kind, rank, re.compile(pattern))
+def _row(name, kind, rank, pattern, numbered=True) -> Level:
+    return Level(name, kind, rank, re.compile(pattern), numbered)
 
 
 # A new document style is a new row here, not a new branch in the parser.
 LEVELS: tuple[Level, ...] = (
     _row("编", "division", 1, rf"^第({NUM})编(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
-    _row("章", "division", 2, rf"^第({NUM})章(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
-    _row("节", "division", 3, rf"^第({NUM})节(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
-    _row("条", "article", 4, rf"^第({NUM})条(?:之({NUM}))?(?:{_SP}+|$)(.*)$"),
+    _row("分编", "division", 2, rf"^第({NUM})分编(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
+    # 附则 standing alone closes every division above it (the Civil Code's last part is no 编)
+    _row("附则", "division", 1, rf"^附{_SP}*则$", numbered=False),
+    _row("章", "division", 3, rf"^第({NUM})章(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
+    _row("节", "division", 4, rf"^第({NUM})节(?:{_SP}*([^。，；：\s\u3000][^。，；：]{{0,39}}))?$"),
+    _row("条", "article", 5, rf"^第({NUM})条(?:之({NUM}))?(?:{_SP}+|$)(.*)$"),
     _row("部分", "part", 1, rf"^([{_CN}]{{1,3}})、([^。！？]{{1,45}})$"),
-    _row("项", "clause", 5, rf"^[（(]([{_CN}]{{1,4}})[)）]"),
-    _row("目", "item", 6, r"^([0-9０-９]{1,2})[.．、](?![0-9])"),
-    _row("目", "item", 7, r"^[（(]([0-9０-９]{1,2})[)）]"),
+    _row("项", "clause", 6, rf"^[（(]([{_CN}]{{1,4}})[)）]"),
+    _row("目", "item", 7, r"^([0-9０-９]{1,2})[.．、](?![0-9])"),
+    _row("目", "item", 8, r"^[（(]([0-9０-９]{1,2})[)）]"),
 )
 BY_NAME = {lv.name: lv for lv in LEVELS}
 
@@ -74,6 +80,8 @@ def match_line(line: str) -> Match | None:
         m = lv.pattern.match(line)
         if not m:
             continue
+        if not lv.numbered:
+            return Match(lv, 0, 0, lv.name, len(line))
         number = cn_to_int(m.group(1))
         if not number:
             continue
