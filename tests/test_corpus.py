@@ -163,5 +163,7 @@ def test_clause_references_resolve(corpus):
     assert find_ref("意见第（十四）条").clause == 14
     assert find_ref("第十四条是什么").clause == 14
     assert find_ref("第三部分讲什么").part == 3
+    assert find_ref("10、保管人发现仓储物变质可以处置吗？").part == 0      # the number of a list of questions
+    assert find_ref("三、加强同级领导班子监督讲了什么").part == 3
     assert find_ref("意见最后一部分").last_part
     assert not find_ref("疫情期间抽调了多少名干部")

@@ -13,7 +13,8 @@ _CLAUSE = re.compile(rf"第\s*[（(]?({_NUM})[)）]?\s*条(?:之({_NUM}))?|(?<!�
 _CHAPTER = re.compile(rf"第\s*({_NUM})\s*章")
 _BOOK = re.compile(rf"第\s*({_NUM})\s*编")
 _ANNEX = re.compile(r"附\s*则")
-_PART = re.compile(rf"第\s*({_NUM})\s*(?:大)?部分|(?:^|[^\w])({_NUM})、")
+# 「三、」 names a part; digits at the question's very start (「10、保管人发现…」) number the question itself
+_PART = re.compile(rf"第\s*({_NUM})\s*(?:大)?部分|(?:^(?![0-9０-９])|(?<=[^\w]))({_NUM})、")
 _LAST_PART = re.compile(r"最后(?:一)?(?:个|大)?部分")
 _LAST_CLAUSE = re.compile(r"最后(?:一)?条")
 _ITEM = re.compile(rf"第\s*[（(]?({_NUM})[)）]?\s*(款|句|项)")
