@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..ingest import Kind, Passage
 from ..search import Hit, Via
 from ..text import paragraphs
-from .ask import citation
+from .ask import Ask, citation
 from .types import Citation, Quote
 
 
@@ -39,13 +39,13 @@ def _paragraph(p: Passage, quotes: list[Quote]) -> int:
     return found.pop() if len(found) == 1 else 0
 
 
-def repeal_note(ask, cites: Citations) -> str:
+def repeal_note(ask: Ask, cites: Citations) -> str:
     """「所问的《合同法》不在文档中」 with the sentence of a document that repealed it, quoted and cited;
     empty when the question names no such document."""
     notes = []
     for r in ask.retriever.library.absent_named(ask.question):
-        hit = ask.retriever.hit(ask.retriever.index.passages[r.row].id, Via.REFERENCE)
-        p = hit.passage
+        p = ask.retriever.index.passages[r.row]
+        hit = Hit(r.row, p, via=Via.REFERENCE)
         where = f"《{p.title}》{p.article or p.clause}"
         notes.append(f"\n（所问的《{r.name}》不在文档中；{where}：{p.text[r.start:r.end]}[{cites.cite(hit, r.start, r.end)}]）")
     return "".join(notes)

@@ -61,6 +61,7 @@ class Library:
         self.names = {fam: set().union(*(aliases(d.title) for d in docs))
                       for fam, docs in self.family_docs.items() if not docs[0].untitled}
         self.repealed = _repealed(passages)
+        self._names_longest_first = sorted({n for ns in self.names.values() for n in ns}, key=len, reverse=True)
 
     def versions(self, family: str) -> list[str]:
         return sorted({d.version for d in self.family_docs[family] if d.version})
@@ -98,7 +99,9 @@ class Library:
         (「合同法」 after the Civil Code's 「…《中华人民共和国合同法》…同时废止」). Names of documents the
         library has are taken out first, so 「劳动合同法」 does not name 「合同法」."""
         q = text_key(text)
-        for n in sorted({n for ns in self.names.values() for n in ns}, key=len, reverse=True):
+        if not any(name in q for name in self.repealed):       # the common case: asked on every answer
+            return []
+        for n in self._names_longest_first:
             q = q.replace(n, "|")
         found = {r.name: r for name, r in self.repealed.items() if name in q}
         return list(found.values())
