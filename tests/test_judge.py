@@ -45,6 +45,14 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("count", "有多少条？", "第十条 本条例自公布之日起施行。", False),                     # 「第十条」 is a label
     ("body", "由谁负责？", "由国务院专利行政部门负责。", True),
     ("sanction", "给予什么处分？", "应当及时提出意见。", False),
+    # a law's party answers 「由谁」, an event answers 「什么时候」, a multiple answers 「多少」
+    ("body", "质押财产产生的孳息由谁收取？", "质权人有权收取质押财产的孳息，但是合同另有约定的除外。", True),
+    ("body", "高度危险物品致人损害，应由谁承担赔偿责任？", "遗失、抛弃高度危险物造成他人损害的，由所有人承担侵权责任。", True),
+    ("body", "由谁负责？", "应当及时提出意见。", False),
+    ("date", "继承什么时候开始？", "继承从被继承人死亡时开始。", True),
+    ("date", "借款合同什么时候成立？", "自然人之间的借款合同，自贷款人提供借款时成立。", True),
+    ("date", "这个制度是哪一年建立的？", "自然人之间的借款合同，自贷款人提供借款时成立。", False),  # no calendar date
+    ("count", "逾期利率上限是多少？", "以不超过合同成立时一年期贷款市场报价利率四倍为限。", True),
 ])
 def test_slot_filled(slot, question, sentence, filled):
     assert J.slot_filled(slot, question, [sentence]) is filled

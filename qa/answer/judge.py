@@ -22,6 +22,14 @@ THRESHOLDS_FILE = Path(__file__).with_name("judge.json")
 
 # Amounts, not outline numbers: decimals, 万 and 半 count here.
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十两百千万]+|半)"
+_CALENDAR = r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|之日起|起施行|今年|去年|当年"
+# A law's 「什么时候」 is an event: 「继承从被继承人死亡时开始」「自贷款人提供借款时成立」「期满的」.
+_EVENT_TIME = (r"(?:自|从|于)[^，。；：]{1,24}(?:时|之时|之日|以后|之后)|[^，。；：]{1,24}时(?:开始|成立|生效|终止|起)|"
+               r"期满|届满|之日起")
+# 「哪一年」「几月」 ask for a calendar date, which no event answers.
+_CALENDAR_Q = re.compile(r"哪一?年|几月|哪一?天|哪个月")
+# What a party of a law does: the verb after 「由…」 or after the party's name.
+_DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿"
 # The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
 # (name, what the documents would have to give — shown in the answer, question pattern, filler pattern)
 SLOTS = (
@@ -37,17 +45,19 @@ SLOTS = (
     ("duration", "年限或时长", r"几年|多少年|多长时间|多久|任期|几个月|多少天|多少个?小时",
      rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时|周)|永久|长期|终身"),
     ("count", "数量", r"多少(?:个|名|人|家|项|条|所|次|批|位|岁|级|分)|(?<!哪)几(?:个|名|人|家|项|条|所|批|位|岁)|多少$|多少？",
-     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分)"),
+     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分|倍)|\d+(?:\.\d+)?\s*%|百分之"),
     ("ratio", "比例", r"比例|百分之几|百分比|占多少|几成",
      r"\d+(?:\.\d+)?\s*%|百分之|分之|比例为|成"),
     ("date", "时间", r"哪一?年|何时|什么时候|什么时间|几月|哪一?天|哪个月",
-     r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|之日起|起施行|今年|去年|当年"),
+     rf"{_CALENDAR}|{_EVENT_TIME}"),
     ("sanction", "处分或处罚", r"什么(?:党纪)?处分|什么处罚|怎么罚|怎样处罚|处以|降级|撤职|开除|罚款|受到什么",
      r"处分|罚款|警告|记过|降级|撤职|开除|追究.{0,6}责任|责令|没收|吊销|诫勉|问责|严肃处理|依规依纪|"
      r"依法处理|通报|停止"),
     ("body", "负责的机关或人员", r"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|哪(?:个|家|些)(?:部门|机关|机构|单位|内设|公司|企业)|"
                                r"向谁|找谁|给谁|跟谁|什么部门|什么机关",
-     r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业"),
+     r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
+     # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
+     rf"由[^，。；：]{{1,16}}(?:{_DUTY})|(?:人|者|方|主)(?:应当|有权|可以|依法)?(?:{_DUTY})"),
 )
 _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
 # Words that answer 「多久一次」「多长时间内」 only loosely: the answer quotes them as related and says
@@ -147,6 +157,8 @@ def _sentence_fills(slot: str, question: str, text: str) -> bool:
             if slot == "duration" and re.search(r"永久|长期|终身", text):
                 return True
             return bool(re.search(rf"{_NUM}\s*个?\s*(?:{units})", text))
+    if slot == "date" and _CALENDAR_Q.search(question):
+        return bool(re.search(_CALENDAR, text))
     return bool(filler.search(text))
 
 
