@@ -70,7 +70,7 @@ class App:
                 gr.Warning(res["error"])
         else:
             history.append({"role": "user", "content": render.answer_markdown(message)})
-            history.append({"role": "assistant", "content": render.answer_markdown(res["answer"])})
+            history.append({"role": "assistant", "content": render.chat_message(res)})
             turns.append(res)
         choices = [(f"[{c['rank']}] {c['title'][:20]} {render.location(c)}", i)
                    for i, c in enumerate(res.get("citations") or res.get("passages", [])[:5])]

@@ -100,8 +100,46 @@ def test_follow_up_in_the_same_chat(page):
 
 
 def test_not_found_is_visible(page):
-    ask(page, "党费按什么比例缴纳？", "文档中没有找到")
+    ask(page, "党费按什么比例缴纳？", "文档中没有")
     assert "可能相关" in page.locator("#sources").inner_text()
+
+
+REFUSED = "纪委书记谈话提醒要在几个工作日内完成？"     # on topic, but no time limit is given
+
+
+def check_refusal_looks_like_one(page):
+    ask(page, REFUSED, "文档中没有规定")
+    bot = page.locator("[data-testid='bot']").last
+    assert "文档中没有答案" in bot.inner_text()                       # the verdict is in the answer itself
+    refusal_line = bot.inner_text().split("相关规定（不是答案）")[0]
+    assert "[1]" not in refusal_line                                  # nothing is cited for what is not there
+    folded = bot.locator("details")
+    assert folded.count() == 1 and folded.get_attribute("open") is None
+    assert "相关规定（不是答案）" in folded.locator("summary").inner_text()
+    assert not bot.locator("details a[href^='#cite-']").first.is_visible()   # related sentences stay folded
+    folded.locator("summary").click()
+    assert bot.locator("details a[href^='#cite-']").first.is_visible()
+    return bot
+
+
+def test_a_refusal_looks_like_a_refusal_on_desktop(page):
+    bot = check_refusal_looks_like_one(page)
+    page.screenshot(path=str(SHOTS / "4-refusal.png"), full_page=True)
+    assert bot.bounding_box()["width"] > 300
+
+
+def test_a_refusal_looks_like_a_refusal_on_a_phone(page, server):
+    phone = page.context.browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone.goto(server[0])
+        phone.wait_for_selector("#question textarea", timeout=60000)
+        bot = check_refusal_looks_like_one(phone)
+        phone.screenshot(path=str(SHOTS / "5-refusal-phone.png"), full_page=True)
+        # the verdict is the bubble's first line, not a panel 1000 px below
+        verdict = bot.get_by_text("文档中没有答案").first.bounding_box()
+        assert verdict["y"] - bot.bounding_box()["y"] < 60
+    finally:
+        phone.close()
 
 
 def test_html_in_a_question_is_shown_not_run(page):

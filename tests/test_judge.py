@@ -1,5 +1,6 @@
 """The answerability judge: each signal as a pure function, the verdict, and the refusal rates on held-out questions."""
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,8 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("body", "质押财产产生的孳息由谁收取？", "质权人有权收取质押财产的孳息，但是合同另有约定的除外。", True),
     ("body", "高度危险物品致人损害，应由谁承担赔偿责任？", "遗失、抛弃高度危险物造成他人损害的，由所有人承担侵权责任。", True),
     ("body", "由谁负责？", "应当及时提出意见。", False),
+    ("body", "核事故造成损害的责任由谁来承担？", "民用核设施的营运单位应当承担侵权责任。", True),
+    ("body", "找谁赔偿？", "堆放人不能证明自己没有过错的，应当承担侵权责任。", True),
     ("date", "继承什么时候开始？", "继承从被继承人死亡时开始。", True),
     ("date", "借款合同什么时候成立？", "自然人之间的借款合同，自贷款人提供借款时成立。", True),
     ("date", "这个制度是哪一年建立的？", "自然人之间的借款合同，自贷款人提供借款时成立。", False),  # no calendar date
@@ -136,9 +139,41 @@ def test_margin_and_agreement():
     assert J.agreement(["a", "a", "a"]) == 1.0 and J.agreement(["a", "b"]) == 0.5 and J.agreement([]) == 0.0
 
 
-def test_thresholds_are_data_next_to_the_code():
-    t = J.thresholds()
-    assert {"score_min", "coverage_weight", "unknown_weight", "unknown_max", "coverage_min", "anchor_min"} <= set(t)
+def test_the_fitted_model_is_data_next_to_the_code_and_names_every_signal():
+    m = J.model()
+    e = J.Evidence("由谁审批？", ["由国务院专利行政部门审批。"], "由国务院专利行政部门审批。", dense=0.9,
+                   weights=weights("审批"), in_corpus=lambda t: True, thesaurus=THESAURUS, fused=[2.0, 1.0],
+                   passage_ids=["a"], hit_dense=[0.9] * 10, hit_lexical=[5.0] * 10)
+    assert sorted(m["features"]) == sorted(J.signals_of(e))
+    assert len(m["mean"]) == len(m["scale"]) == len(m["weights"]) == len(m["features"]) and 0 < m["cut"] < 1
+    assert m["weights"][m["features"].index("dense")] > 0 and m["weights"][m["features"].index("coverage")] > 0
+
+
+def test_probability_is_the_logistic_of_the_standardised_signals():
+    m = {"features": ["dense", "coverage"], "mean": [0.9, 0.5], "scale": [0.01, 0.25], "weights": [2.0, 1.0], "bias": 0.5}
+    assert J.answerable_probability({"dense": 0.9, "coverage": 0.5}, m) == pytest.approx(1 / (1 + math.exp(-0.5)))
+    low = J.answerable_probability({"dense": 0.88, "coverage": 0.0}, m)
+    high = J.answerable_probability({"dense": 0.92, "coverage": 1.0}, m)
+    assert low < 0.01 < 0.99 < high
+
+
+def test_fit_logistic_recovers_known_weights():
+    import numpy as np
+    from bench.calibrate import fit_logistic
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 2))
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.5 + 2.0 * x[:, 0] - 1.0 * x[:, 1])))).astype(float)
+    beta = fit_logistic(np.hstack([np.ones((4000, 1)), x]), y, np.ones(4000), l2=0.0)
+    assert beta == pytest.approx([0.5, 2.0, -1.0], abs=0.15)
+
+
+def test_rare_coverage_document_agreement_and_lift():
+    w = {"商标": 5.0, "注册": 2.0, "可以": 0.1}
+    assert J.rare_coverage(w, "申请注册的商标", THESAURUS) == 1.0
+    assert J.rare_coverage(w, "依法注册登记", THESAURUS) == 0.5      # the rarest word, 商标, is missing
+    assert J.document_agreement(["a", "a", "b", "a"]) == 0.75 and J.document_agreement([]) == 0.0
+    assert J.lift([0.9, 0.8, 0.7, 0.6, 0.6, 0.5, 0.0, 0.7]) == pytest.approx(0.9 - 0.6)  # zeros are not background
+    assert J.lift([0.9]) == 0.0
 
 
 # -- with the real model and index ------------------------------------------------------------------
@@ -157,9 +192,10 @@ def test_refusals_on_the_held_out_half_of_our_judge_set(real_qa):
 def test_a_near_topic_question_says_what_is_missing_and_shows_related_sentences(real_qa):
     res = real_qa.ask("纪委书记谈话提醒要在几个工作日内完成？")
     assert not res.found and res.verdict == "not_in_documents" and res.missing
-    assert res.text.startswith("文档中没有规定") and "相关的规定是" in res.text
-    assert res.citations and "[1]" in res.text          # related sentences, still cited
-    assert set(res.signals) >= {"dense", "coverage", "unknown", "margin", "agreement", "slots"}
+    refusal, related = res.text.split("\n相关规定（不是答案）：\n")
+    assert refusal.startswith("文档中没有规定") and "[" not in refusal   # the refusal itself cites nothing
+    assert res.citations and "[1]" in related            # related sentences, still cited
+    assert set(res.signals) >= {"dense", "coverage", "unknown", "margin", "agreement", "slots", "probability"}
 
 
 def test_colloquial_wording_is_found_through_the_thesaurus(real_qa):
@@ -181,3 +217,24 @@ def test_regulations_near_topic_questions_are_refused(regs_qa):
     from bench.quality import evaluate
     m = evaluate(regs_qa, load("judge_regs_report.jsonl"))
     assert m["noanswer_acc"] >= 0.66 and m["false_noanswer"] == 0.0 and m["hit@1"] == 1.0, m   # measured 1.0
+
+
+def test_the_chat_shows_the_verdict_first_and_folds_related_rules_under_a_refusal():
+    from qa.ui.render import chat_message
+    refusal = {"answer": "文档中没有规定「多少天内完成？」所问的时限。\n相关规定（不是答案）：\n及时进行谈话提醒。[1]",
+               "found": False, "verdict": "not_in_documents", "missing": ["时限"]}
+    html = chat_message(refusal)
+    head, folded = html.split("<details>")
+    assert head.startswith("**判断：文档中没有答案**") and "cite-1" not in head
+    assert folded.startswith("<summary>相关规定（不是答案）</summary>") and "(#cite-1)" in folded
+    partly = chat_message({"answer": "由国务院审批。[1]\n（文档中没有规定所问的时限。）", "found": True,
+                           "verdict": "partly", "missing": ["时限"]})
+    assert partly.startswith("**判断：部分回答（缺：时限）**") and "<details>" not in partly
+
+
+def test_an_item_is_quoted_and_judged_with_its_lead_in_sentence(regs_qa):
+    res = regs_qa.ask("专利代理师自行接受委托办理专利代理业务会受到什么处罚？")
+    assert res.found and res.signals["slots"] == {"sanction": True}
+    lead = res.text.index("专利代理师有下列行为之一的")        # the sanction is in the lead-in…
+    item = res.text.index("自行接受委托办理专利代理业务")        # …the item only names the act
+    assert lead < item and "……" in res.text[lead:item]

@@ -1,4 +1,4 @@
-from qa.text import clause_spans, cn_to_int, display, ends_sentence, fold, int_to_cn, sentence_spans
+from qa.text import clause_spans, cn_to_int, display, ends_sentence, fold, int_to_cn, lead_in, sentence_spans
 
 
 def test_display_makes_chinese_punctuation_full_width_but_leaves_numbers_and_urls():
@@ -33,3 +33,22 @@ def test_chinese_numerals_round_trip():
         assert cn_to_int(int_to_cn(n)) == n
     assert cn_to_int("二十五") == 25 and cn_to_int("十四") == 14 and cn_to_int("14") == 14
     assert cn_to_int("十x") is None
+
+
+ARTICLE = ("第二十六条 专利代理师有下列行为之一的，予以警告，可以处5万元以下的罚款；情节严重的，吊销专利代理师资格证：\n\n"
+           "(一)未依照本条例规定进行备案；\n\n(二)自行接受委托办理专利代理业务。\n违反前款规定的，依法追究责任。")
+
+
+def test_an_item_has_its_lead_in_sentence_with_all_its_clauses():
+    s, e = lead_in(ARTICLE, ARTICLE.index("(二)"))
+    assert ARTICLE[s:e] == ARTICLE.split("\n")[0]          # the whole first line, 「；」 clauses and all
+    assert lead_in(ARTICLE, ARTICLE.index("(一)")) == (s, e)
+
+
+def test_no_lead_in_outside_items_or_without_a_colon():
+    assert lead_in(ARTICLE, 0) is None                       # the lead-in itself
+    assert lead_in(ARTICLE, ARTICLE.index("违反前款")) is None   # a 款 of its own, not an item
+    assert lead_in("第三条 下列材料应当提交。\n（一）身份证明；", 18) is None   # the line does not end with a colon
+    text = "第五条 申请应当书面提出。申请人应当提交下列材料：\n（一）身份证明；"
+    s, e = lead_in(text, text.index("（一）"))
+    assert text[s:e] == "申请人应当提交下列材料："                    # only its last sentence

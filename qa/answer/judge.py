@@ -1,12 +1,14 @@
 """Is what was asked in the documents? A verdict — answered, partly, not in the documents — from named signals.
 
 Each signal is a small pure function of the question and the candidate sentences. `judge` combines
-them with thresholds fitted on our own question sets (bench/calibrate.py) and kept in judge.json,
-next to this module; the answer module only assembles text around the verdict.
+them with a logistic regression fitted on real and near-topic question sets (bench/calibrate.py) whose
+coefficients are data in judge.json, next to this module; then the question's slots (a time limit, an
+amount, a body…) must be filled by a quoted sentence. The answer module only assembles text around the verdict.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from ..text import NUMERAL, fold
 from .types import Verdict
 
 ANSWERED, PARTLY, NOT_IN_DOCUMENTS = Verdict.ANSWERED, Verdict.PARTLY, Verdict.NOT_IN_DOCUMENTS
-THRESHOLDS_FILE = Path(__file__).with_name("judge.json")
+MODEL_FILE = Path(__file__).with_name("judge.json")
 
 # Amounts, not outline numbers: decimals, 万 and 半 count here.
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十两百千万]+|半)"
@@ -57,7 +59,9 @@ SLOTS = (
                                r"向谁|找谁|给谁|跟谁|什么部门|什么机关",
      r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
      # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
-     rf"由[^，。；：]{{1,16}}(?:{_DUTY})|(?:人|者|方|主)(?:应当|有权|可以|依法)?(?:{_DUTY})"),
+     # — or a duty whose subject stands earlier in the sentence (「堆放人不能证明…的，应当承担侵权责任」)
+     rf"由[^，。；：]{{1,24}}(?:{_DUTY})|(?:人|者|方|主|单位)(?:仍然|仍|也|均|都)?(?:应当|有权|可以|依法)?(?:{_DUTY})|"
+     rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})"),
 )
 _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
 # Words that answer 「多久一次」「多长时间内」 only loosely: the answer quotes them as related and says
@@ -87,6 +91,15 @@ class Evidence:
     thesaurus: Thesaurus
     fused: list[float]               # fused scores of the top two passages
     passage_ids: list[str]           # the passage of each sentence
+    lexical: float = 0.0             # BM25 score of the top passage
+    headings: str = ""               # titles and 编/章/节 headings of the top passages
+    hit_docs: list[str] = field(default_factory=list)   # the document of each top hit, best first
+    hit_dense: list[float] = field(default_factory=list)    # passage cosines of all fused hits, best first
+    hit_lexical: list[float] = field(default_factory=list)  # their BM25 scores
+    # what each sentence is read as being about: its whole article when it is one of a law's (a long
+    # situation question shares few words with 「由行为人承担侵权责任」 but many with its article),
+    # else the sentence itself (a news page's next sentence is on another subject)
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -101,8 +114,9 @@ class Judgement:
 
 
 @lru_cache(maxsize=1)
-def thresholds() -> dict:
-    return json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+def model() -> dict:
+    """The fitted decision: feature names, their centring and scale, weights, bias and the cut."""
+    return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
 
 
 # -- signals: each a small pure function -------------------------------------------------------
@@ -203,6 +217,29 @@ def unknown_share(weights: dict[str, float], in_corpus, thesaurus: Thesaurus) ->
     return sum(w for t, w in weights.items() if not any(in_corpus(v) for v in thesaurus.variants(t))) / total
 
 
+def rare_coverage(weights: dict[str, float], text: str, thesaurus: Thesaurus, n: int = 2) -> float:
+    """Share of the question's n rarest key terms found in the text: the words that say what a
+    question is about (「商标」「录音」) matter more than its common ones."""
+    rare = sorted(weights, key=lambda t: -weights[t])[:n]
+    return sum(covered(t, text, thesaurus) for t in rare) / len(rare) if rare else 1.0
+
+
+def document_agreement(docs: list[str]) -> float:
+    """Share of the top hits that come from the best hit's document: a question the library answers
+    tends to land in one law; one it does not scatters over many."""
+    return sum(d == docs[0] for d in docs) / len(docs) if docs else 0.0
+
+
+def lift(scores: list[float], top: int = 3, background: int = 5) -> float:
+    """How far the best of the first `top` scores stands above the mean of the scores from rank
+    `background` on that the other retriever did not leave at 0: the same cosine means more in a
+    library whose other passages score low, so this reads alike over five news pages and sixty laws."""
+    rest = [x for x in scores[background:] if x > 0]
+    if not scores or not rest:
+        return 0.0
+    return max(scores[:top]) - sum(rest) / len(rest)
+
+
 def margin(scores: list[float]) -> float:
     """How far the best candidate stands above the next one."""
     return scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0)
@@ -215,25 +252,48 @@ def agreement(passage_ids: list[str]) -> float:
 
 # -- the verdict ----------------------------------------------------------------------------------
 
-def judge(e: Evidence, limits: dict | None = None) -> Judgement:
+def signals_of(e: Evidence) -> dict[str, float]:
+    """The named signals the fitted decision weighs (their names are the features in judge.json)."""
+    w, th = e.weights, e.thesaurus
+    return {"dense": round(e.dense, 4),
+            "coverage": round(coverage(w, e.context, th), 3),
+            "sentence_coverage": round(coverage(w, " ".join(e.sentences), th), 3),
+            "rare_coverage": round(rare_coverage(w, e.context, th), 3),
+            "unknown": round(unknown_share(w, e.in_corpus, th), 3),
+            "margin": round(margin(e.fused), 4),
+            "agreement": round(agreement(e.passage_ids), 3),
+            "lexical": round(math.log1p(max(e.lexical, 0.0)), 4),
+            "heading_coverage": round(coverage(w, e.headings, th), 3),
+            "document_agreement": round(document_agreement(e.hit_docs), 3),
+            "dense_lift": round(lift(e.hit_dense), 4),
+            "lexical_lift": round(math.log1p(max(lift(e.hit_lexical), 0.0)), 4),
+            "terms": float(len(w))}
+
+
+def answerable_probability(signals: dict[str, float], m: dict) -> float:
+    """The logistic model's probability that the documents answer the question."""
+    z = m["bias"] + sum(wt * (signals[f] - mu) / sd
+                        for f, mu, sd, wt in zip(m["features"], m["mean"], m["scale"], m["weights"]))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def judge(e: Evidence, fitted: dict | None = None) -> Judgement:
     """The verdict on the evidence; its named signals go with it so the JSON shows why."""
-    t = limits or thresholds()
+    m = fitted or model()
     question, sentences, weights, thesaurus = e.question, e.sentences, e.weights, e.thesaurus
     slots = asked_slots(question)
-    about = lambda s: coverage(weights, s, thesaurus) >= t["anchor_min"]  # noqa: E731
+    scope = dict(zip(sentences, e.scopes or sentences))
+    about = lambda s: coverage(weights, scope.get(s, s), thesaurus) >= m["anchor_min"]  # noqa: E731
     filled = {name: slot_filled(name, question, sentences, about) for name, _ in slots}
     vague = [label for name, label in slots if not filled[name] and slot_vague(name, sentences)]
-    signals = {"dense": round(e.dense, 4), "coverage": round(coverage(weights, e.context, thesaurus), 3),
-               "unknown": round(unknown_share(weights, e.in_corpus, thesaurus), 3),
-               "margin": round(margin(e.fused), 4), "agreement": round(agreement(e.passage_ids), 3),
-               "slots": {name: filled[name] for name, _ in slots}}
-    signals["score"] = round(e.dense + t["coverage_weight"] * signals["coverage"] - t["unknown_weight"] * signals["unknown"], 4)
+    signals: dict = signals_of(e)
+    signals["probability"] = round(answerable_probability(signals, m), 4)
+    signals["slots"] = {name: filled[name] for name, _ in slots}
+    signals["on_topic"] = signals["probability"] >= m["cut"]
     missing = [label for name, label in slots if not filled[name]]
-    signals["on_topic"] = signals["score"] >= t["score_min"] and signals["unknown"] <= t["unknown_max"] \
-        and signals["coverage"] >= t["coverage_min"]
     if not signals["on_topic"]:
         return Judgement(NOT_IN_DOCUMENTS, missing, signals)
-    missing = [f"具体{m}" if m in vague else m for m in missing]    # 「定期」 is no frequency
+    missing = [f"具体{x}" if x in vague else x for x in missing]    # 「定期」 is no frequency
     if missing:
         return Judgement(PARTLY if len(missing) < len(slots) else NOT_IN_DOCUMENTS, missing, signals)
     return Judgement(ANSWERED, [], signals)

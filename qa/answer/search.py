@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..ingest import Kind
 from ..search import Hit, Retriever
-from ..text import STOPWORDS, is_bigram_token, load_segmenter, tokenize
+from ..text import STOPWORDS, is_bigram_token, lead_in, load_segmenter, tokenize
 from .ask import Ask
 from .citations import Citations, repeal_note
 from .judge import Evidence, Judgement, judge, key_terms, term_weights
-from .types import Answer, Citation, Intent, Verdict
+from .types import RELATED_HEADING, Answer, Citation, Intent, Verdict
 
 MAX_SENTENCES = 3
 SENTENCE_SLACK = 0.015       # other sentences join the best one when this close to it
@@ -25,10 +26,16 @@ class Sentence:
     start: int
     end: int
     hit: Hit
+    lead: tuple[int, int] | None = None   # an item's lead-in sentence (「有下列情形之一的，给予…处分：」)
 
     @property
     def text(self) -> str:
         return self.hit.passage.text[self.start:self.end]
+
+    @property
+    def read_as(self) -> str:
+        """The sentence as a reader takes it: an item with the sentence that introduces it."""
+        return (self.hit.passage.text[self.lead[0]:self.lead[1]] if self.lead else "") + self.text
 
 
 def compose(ask: Ask, cites: Citations) -> Answer:
@@ -40,7 +47,7 @@ def compose(ask: Ask, cites: Citations) -> Answer:
     judged = dict(verdict=verdict.verdict, missing=verdict.missing, signals=verdict.signals)
     if verdict.verdict == Verdict.NOT_IN_DOCUMENTS and not (verdict.signals["on_topic"] and chosen):
         return ask.answer(_not_found_text(ask.question, hits), False, Intent.NOT_FOUND, [], **judged)
-    text = "".join(f"{s.text}[{cites.cite(s.hit, s.start, s.end)}]" for s in chosen)
+    text = "".join(_quoted(s, cites) for s in chosen)
     if verdict.verdict == Verdict.NOT_IN_DOCUMENTS:      # on topic, but the asked thing is not there
         return ask.answer(_related_text(ask.question, verdict.missing, text), False, Intent.NOT_FOUND,
                           cites.items, **judged)
@@ -48,6 +55,16 @@ def compose(ask: Ask, cites: Citations) -> Answer:
         text += f"\n（文档中没有规定所问的{'、'.join(verdict.missing)}。）"
     text += _version_note(ask.retriever, cites.items) + repeal_note(ask, cites)
     return ask.answer(text, True, Intent.SEARCH, cites.items, **judged)
+
+
+def _quoted(s: Sentence, cites: Citations) -> str:
+    """A chosen sentence as the answer quotes it: an item after its lead-in, both cited."""
+    quote = f"{s.text}[{cites.cite(s.hit, s.start, s.end)}]"
+    if not s.lead:
+        return quote
+    lead_text = s.hit.passage.text[s.lead[0]:s.lead[1]]
+    gap = "……" if s.hit.passage.text[s.lead[1]:s.start].strip() else ""
+    return f"{lead_text}[{cites.cite(s.hit, *s.lead)}]{gap}{quote}"
 
 
 def _words(text: str) -> list[str]:
@@ -83,6 +100,13 @@ def pick_sentences(ask: Ask) -> list[Sentence]:
     best = scored[0].score
     chosen = [x for x in scored if x.score >= best - SENTENCE_SLACK][:MAX_SENTENCES]
     chosen.sort(key=lambda x: (x.rank, x.start))
+    quoted = {(x.hit.row, x.start) for x in chosen}
+    for x in chosen:
+        if x.hit.passage.kind == Kind.ARTICLE:
+            lead = lead_in(x.hit.passage.text, x.start)
+            # a lead-in chosen on its own already stands before the item
+            if lead and (x.hit.row, lead[0]) not in quoted and lead[1] <= x.start:
+                x.lead = lead
     return chosen
 
 
@@ -94,11 +118,17 @@ def _judge(ask: Ask, chosen: list[Sentence]) -> Judgement:
     context = "".join(p.text + p.clause_title + " ".join(p.divisions) for p in passages.values())
     terms = key_terms(ask.turn.query, lambda t: load_segmenter().lcut(t, HMM=True))
     return judge(Evidence(
-        question=ask.question, sentences=[s.text for s in chosen], context=context,
+        question=ask.question, sentences=[s.read_as for s in chosen], context=context,
         dense=max(h.sentence_score for h in ask.hits[:3]),
         weights=term_weights(terms, vocabulary.idf, vocabulary.typical_idf),
         in_corpus=vocabulary.in_corpus, thesaurus=vocabulary.thesaurus,
-        fused=[h.score for h in ask.hits[:2]], passage_ids=[s.hit.passage.id for s in chosen]))
+        fused=[h.score for h in ask.hits[:2]], passage_ids=[s.hit.passage.id for s in chosen],
+        lexical=ask.hits[0].lexical,
+        headings=" ".join(h.passage.title + " " + h.passage.clause_title + " " + " ".join(h.passage.divisions)
+                          for h in ask.hits[:3]),
+        hit_docs=[h.passage.doc_id for h in ask.hits[:5]],
+        hit_dense=[h.dense for h in ask.hits], hit_lexical=[h.lexical for h in ask.hits],
+        scopes=[s.hit.passage.text if s.hit.passage.kind == Kind.ARTICLE else s.read_as for s in chosen]))
 
 
 def _version_note(retriever: Retriever, citations: list[Citation]) -> str:
@@ -121,7 +151,7 @@ def _not_found_text(question: str, hits: list[Hit]) -> str:
 
 
 def _related_text(question: str, missing: list[str], related: str) -> str:
-    """The documents speak of the topic but do not give what was asked: say so, then show what they
-    do say, marked as related rather than as the answer."""
-    return (f"文档中没有规定「{question}」所问的{'、'.join(missing)}。"
-            f"相关的规定是（仅供参考，并不回答这个问题）：\n{related}")
+    """The documents speak of the topic but do not give what was asked: say so on a line of its own
+    (no [n]: nothing is cited for what is not there), then show what they do say under a heading
+    that marks it as related rather than the answer."""
+    return f"文档中没有规定「{question}」所问的{'、'.join(missing)}。\n{RELATED_HEADING}：\n{related}"

@@ -18,6 +18,10 @@ class Intent(str, Enum):
     NOT_FOUND = "not_found"      # the documents do not answer it
 
 
+# The heading a refusal puts above the sentences it shows: they are near the question, not its answer.
+RELATED_HEADING = "相关规定（不是答案）"
+
+
 class Verdict(str, Enum):
     """The judge's finding on whether the documents answer the question."""
     ANSWERED = "answered"
@@ -26,7 +30,7 @@ class Verdict(str, Enum):
 
     @property
     def label(self) -> str:
-        return {"answered": "文档有答案", "partly": "文档只回答了一部分", "not_in_documents": "文档中没有"}[self.value]
+        return {"answered": "文档有答案", "partly": "部分回答", "not_in_documents": "文档中没有答案"}[self.value]
 
 
 @dataclass

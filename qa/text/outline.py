@@ -115,6 +115,25 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def lead_in(text: str, start: int) -> tuple[int, int] | None:
+    """The sentence that introduces the item at `start` (「有下列行为之一的，给予警告处分：」), as a span of
+    `text`: the last sentence of its 款's first line, when that line ends with a colon. None when the
+    offset is in no item, or its 款 has no such line. Offsets are into `text`."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if not _ITEM_START.match(text[line_start:start + 8].strip()):
+        return None
+    para = next(((s, e) for s, e in paragraphs(text) if s <= start < e), None)
+    if para is None:
+        return None
+    first_end = text.find("\n", para[0], para[1])
+    first_end = para[1] if first_end < 0 else first_end
+    head = text[para[0]:first_end].rstrip()
+    if para[0] == line_start or not head.endswith(("：", ":")):
+        return None
+    cut = max(head.rfind(c, 0, len(head) - 1) for c in "。！？")   # its 「；」 clauses are one lead-in
+    return para[0] + cut + 1, para[0] + len(head)
+
+
 def items(text: str) -> list[tuple[int, int, int]]:
     """The 项 of an article's text as (number, start, end)."""
     out, pos = [], 0

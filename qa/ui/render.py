@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from ..answer import Verdict
+from ..answer import RELATED_HEADING, Verdict
 
 LABELS = {v.value: v.label for v in Verdict}
 
@@ -61,6 +61,25 @@ def answer_markdown(answer: str) -> str:
     safe = escape(answer).replace("\n", "  \n")
     safe = re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", safe)
     return re.sub(r"\\\[(\d+)\\\]", r"[\[\1\]](#cite-\1)", safe)
+
+
+def chat_message(result: dict) -> str:
+    """An answer as the chat shows it: the verdict first (seen with the answer at any screen width, not in
+    a panel below it); a refusal's line on its own, with the related
+    sentences folded under 「相关规定（不是答案）」 so that they never read as the answer."""
+    text = result.get("answer", "")
+    verdict = result.get("verdict")
+    head = ""
+    if verdict:
+        missing = "、".join(result.get("missing") or [])
+        head = (f"**判断：{escape(LABELS.get(verdict, verdict))}"
+                + (f"（缺：{escape(missing)}）" if missing and verdict == "partly" else "") + "**  \n")
+    marker = f"\n{RELATED_HEADING}：\n"
+    if result.get("found") or marker not in text:
+        return head + answer_markdown(text)
+    refusal, related = text.split(marker, 1)
+    return (head + answer_markdown(refusal) + f"\n\n<details><summary>{RELATED_HEADING}</summary>\n\n"
+            + answer_markdown(related) + "\n\n</details>")
 
 
 def _sources_line(c: dict) -> str:
