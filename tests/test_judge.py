@@ -238,3 +238,20 @@ def test_an_item_is_quoted_and_judged_with_its_lead_in_sentence(regs_qa):
     lead = res.text.index("专利代理师有下列行为之一的")        # the sanction is in the lead-in…
     item = res.text.index("自行接受委托办理专利代理业务")        # …the item only names the act
     assert lead < item and "……" in res.text[lead:item]
+
+
+@pytest.mark.parametrize("question,newest,year", [
+    ("2024年又出台了哪些关于巡视的新规定？", 2023, 2024),
+    ("2025年新出台的党纪处分条例有哪些变化？", 2023, 2025),
+    ("2021年印发了什么意见？", 2023, 0),                 # the library reaches that year
+    ("我2025年入职，老板拖欠工资怎么办？", 2023, 0),        # a year in a situation, not documents issued then
+    ("2024年又出台了哪些新规定？", 0, 0),                   # the library's years are unknown
+])
+def test_documents_issued_after_every_year_the_library_mentions(question, newest, year):
+    assert J.later_than_library(question, newest) == year
+
+
+def test_a_question_about_rules_newer_than_the_library_says_which_year_the_documents_reach(real_qa):
+    res = real_qa.ask("2024年又出台了哪些关于巡视的新规定？")
+    assert not res.found and res.citations == []
+    assert "2024年出台的文件" in res.text and "最晚是 2023 年" in res.text

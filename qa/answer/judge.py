@@ -68,6 +68,8 @@ _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in S
 # that no exact frequency or time limit is given.
 _VAGUE = {"frequency": re.compile(r"定期|经常|每年|适时|不定期"), "deadline": re.compile(r"及时|尽快|按时|限期"),
           "duration": re.compile(r"定期|一定期限|规定的期限")}
+# 「2024年又出台了哪些…新规定」: documents issued in a year. A year in a situation (「我2025年入职」) is no such ask.
+_ISSUED_IN = re.compile(r"((?:19|20)\d\d)\s*年[^。？?，,]{0,8}?(?:又|新|最新)?(?:出台|发布|印发|颁布|修订|修改|新规|新政)")
 # Unit the question counts in (几年 → 年): the sentence's quantity must be in the same unit.
 _ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*(工作日|年|月|天|日|次|名|人|元|项|家|条|倍|岁|小时|周)")
 _SAME_UNIT = {"天": "日|天", "日": "日|天", "工作日": "日|天|工作日", "人": "人|名", "名": "人|名"}
@@ -100,6 +102,7 @@ class Evidence:
     # situation question shares few words with 「由行为人承担侵权责任」 but many with its article),
     # else the sentence itself (a news page's next sentence is on another subject)
     scopes: list[str] = field(default_factory=list)
+    newest_year: int = 0             # the latest year the library mentions (0: unknown)
 
 
 @dataclass
@@ -240,6 +243,14 @@ def lift(scores: list[float], top: int = 3, background: int = 5) -> float:
     return max(scores[:top]) - sum(rest) / len(rest)
 
 
+def later_than_library(question: str, newest_year: int) -> int:
+    """The year a question asks for documents issued in, when the library mentions no year that late
+    (0 otherwise): no passage can be a rule issued then."""
+    m = _ISSUED_IN.search(question)
+    year = int(m.group(1)) if m else 0
+    return year if newest_year and year > newest_year else 0
+
+
 def margin(scores: list[float]) -> float:
     """How far the best candidate stands above the next one."""
     return scores[0] - scores[1] if len(scores) > 1 else (scores[0] if scores else 0.0)
@@ -291,6 +302,10 @@ def judge(e: Evidence, fitted: dict | None = None) -> Judgement:
     signals["slots"] = {name: filled[name] for name, _ in slots}
     signals["on_topic"] = signals["probability"] >= m["cut"]
     missing = [label for name, label in slots if not filled[name]]
+    later = later_than_library(question, e.newest_year)
+    if later:
+        signals.update(on_topic=False, later_than_library=later, newest_year=e.newest_year)
+        return Judgement(NOT_IN_DOCUMENTS, [f"{later}年出台的文件"], signals)
     if not signals["on_topic"]:
         return Judgement(NOT_IN_DOCUMENTS, missing, signals)
     missing = [f"具体{x}" if x in vague else x for x in missing]    # 「定期」 is no frequency

@@ -45,6 +45,10 @@ def compose(ask: Ask, cites: Citations) -> Answer:
     chosen = pick_sentences(ask)
     verdict = _judge(ask, chosen)
     judged = dict(verdict=verdict.verdict, missing=verdict.missing, signals=verdict.signals)
+    if verdict.signals.get("later_than_library"):
+        text = (f"文档中没有「{ask.question}」所问的{verdict.missing[0]}：文档提到的年份最晚是 "
+                f"{verdict.signals['newest_year']} 年。")
+        return ask.answer(text, False, Intent.NOT_FOUND, [], **judged)
     if verdict.verdict == Verdict.NOT_IN_DOCUMENTS and not (verdict.signals["on_topic"] and chosen):
         return ask.answer(_not_found_text(ask.question, hits), False, Intent.NOT_FOUND, [], **judged)
     text = "".join(_quoted(s, cites) for s in chosen)
@@ -128,6 +132,7 @@ def _judge(ask: Ask, chosen: list[Sentence]) -> Judgement:
                           for h in ask.hits[:3]),
         hit_docs=[h.passage.doc_id for h in ask.hits[:5]],
         hit_dense=[h.dense for h in ask.hits], hit_lexical=[h.lexical for h in ask.hits],
+        newest_year=vocabulary.newest_year,
         scopes=[s.hit.passage.text if s.hit.passage.kind == Kind.ARTICLE else s.read_as for s in chosen]))
 
 

@@ -3,7 +3,7 @@ file plus the corpus's own 「以下简称」 definitions), and the document wor
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +75,12 @@ class Vocabulary:
         # the judge weighs a word no document uses like a typical word, not like the rarest:
         # colloquial wordings (「心里不舒服」) are common, and coverage of the rest still decides
         self.typical_idf = float(np.median(lexical.idf)) if len(lexical.idf) else 1.0
+
+    @cached_property
+    def newest_year(self) -> int:
+        """The latest year any passage mentions (0 when none): documents issued after it are not here."""
+        years = [int(t) for t in self.lexical.vocab if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")]
+        return max(years, default=0)
 
     def idf(self, word: str) -> float:
         """How rare a word is in the corpus (0 if unseen): its own BM25 idf, else its rarest bigram's."""
