@@ -16,63 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..search import Thesaurus
-from ..text import NUMERAL, fold
+from ..text import fold
+from .slots import asked_slots, later_than_library, slot_filled, slot_vague
 from .types import Verdict
 
 ANSWERED, PARTLY, NOT_IN_DOCUMENTS = Verdict.ANSWERED, Verdict.PARTLY, Verdict.NOT_IN_DOCUMENTS
 MODEL_FILE = Path(__file__).with_name("judge.json")
 
-# Amounts, not outline numbers: decimals, 万 and 半 count here.
-_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十两百千万]+|半)"
-_CALENDAR = r"\d{1,4}\s*[年月日]|[一二三四五六七八九十]+月|之日起|起施行|今年|去年|当年"
-# A law's 「什么时候」 is an event: 「继承从被继承人死亡时开始」「自贷款人提供借款时成立」「期满的」.
-_EVENT_TIME = (r"(?:自|从|于)[^，。；：]{1,24}(?:时|之时|之日|以后|之后)|[^，。；：]{1,24}时(?:开始|成立|生效|终止|起)|"
-               r"期满|届满|之日起")
-# 「哪一年」「几月」 ask for a calendar date, which no event answers.
-_CALENDAR_Q = re.compile(r"哪一?年|几月|哪一?天|哪个月")
-# What a party of a law does: the verb after 「由…」 or after the party's name.
-_DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿"
-# The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
-# (name, what the documents would have to give — shown in the answer, question pattern, filler pattern)
-SLOTS = (
-    ("money", "金额", r"多少钱|多少元|罚款多少|罚多少|收费标准|费用是多少|多少费|报名费|保证金|"
-                      r"多少(?:补贴|补助|工资|津贴|报酬|奖金|经费|资金)|(?:补贴|补助|工资|津贴|报酬|奖金)(?:是)?多少",
-     rf"{_NUM}\s*(?:万|千)?元"),
-    ("deadline", "时限", r"(?:几|多少)个?(?:工作)?(?:日|天|月)内|多久(?:内|之内|以内)?(?:完成|办结|作出|报送|提交|答复|反馈)|"
-                        r"时限|期限是|期限为|多长时间内|几个?月内|多少天内",
-     rf"{_NUM}\s*个?(?:工作)?(?:日|天|月|年|小时)(?:内|以内|之内)|即时|当日|立即|及时"),
-    ("frequency", "频次", r"多久[\u4e00-\u9fff]{0,12}一次|(?:每年|每月|每季度|一年|每届)(?:要)?(?:开|考|举行|进行|开展)?几次|"
-                         r"几次|多长时间一次|频次|(?:每年|每月)开展几",
-     rf"每(?:年|月|季度|半年|周|届)\s*(?:至少)?\s*(?:{_NUM}\s*次|一次)|{_NUM}\s*次"),
-    ("duration", "年限或时长", r"几年|多少年|多长时间|多久|任期|几个月|多少天|多少个?小时",
-     rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时|周)|永久|长期|终身"),
-    ("count", "数量", r"多少(?:个|名|人|家|项|条|所|次|批|位|岁|级|分)|(?<!哪)几(?:个|名|人|家|项|条|所|批|位|岁)|多少$|多少？",
-     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分|倍)|\d+(?:\.\d+)?\s*%|百分之"),
-    ("ratio", "比例", r"比例|百分之几|百分比|占多少|几成",
-     r"\d+(?:\.\d+)?\s*%|百分之|分之|比例为|成"),
-    ("date", "时间", r"哪一?年|何时|什么时候|什么时间|几月|哪一?天|哪个月",
-     rf"{_CALENDAR}|{_EVENT_TIME}"),
-    ("sanction", "处分或处罚", r"什么(?:党纪)?处分|什么处罚|怎么罚|怎样处罚|处以|降级|撤职|开除|罚款|受到什么",
-     r"处分|罚款|警告|记过|降级|撤职|开除|追究.{0,6}责任|责令|没收|吊销|诫勉|问责|严肃处理|依规依纪|"
-     r"依法处理|通报|停止"),
-    ("body", "负责的机关或人员", r"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|哪(?:个|家|些)(?:部门|机关|机构|单位|内设|公司|企业)|"
-                               r"向谁|找谁|给谁|跟谁|什么部门|什么机关",
-     r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
-     # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
-     # — or a duty whose subject stands earlier in the sentence (「堆放人不能证明…的，应当承担侵权责任」)
-     rf"由[^，。；：]{{1,24}}(?:{_DUTY})|(?:人|者|方|主|单位)(?:仍然|仍|也|均|都)?(?:应当|有权|可以|依法)?(?:{_DUTY})|"
-     rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})"),
-)
-_SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
-# Words that answer 「多久一次」「多长时间内」 only loosely: the answer quotes them as related and says
-# that no exact frequency or time limit is given.
-_VAGUE = {"frequency": re.compile(r"定期|经常|每年|适时|不定期"), "deadline": re.compile(r"及时|尽快|按时|限期"),
-          "duration": re.compile(r"定期|一定期限|规定的期限")}
-# 「2024年又出台了哪些…新规定」: documents issued in a year. A year in a situation (「我2025年入职」) is no such ask.
-_ISSUED_IN = re.compile(r"((?:19|20)\d\d)\s*年[^。？?，,]{0,8}?(?:又|新|最新)?(?:出台|发布|印发|颁布|修订|修改|新规|新政)")
-# Unit the question counts in (几年 → 年): the sentence's quantity must be in the same unit.
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*(工作日|年|月|天|日|次|名|人|元|项|家|条|倍|岁|小时|周)")
-_SAME_UNIT = {"天": "日|天", "日": "日|天", "工作日": "日|天|工作日", "人": "人|名", "名": "人|名"}
 # Words a question uses to ask, not to say what it is about.
 QUESTION_WORDS = frozenset(
     "多少 几 什么 哪 哪个 哪些 哪里 谁 怎么 怎样 如何 是否 吗 呢 吧 要不要 能不能 可不可以 会不会 该不该 "
@@ -123,61 +73,6 @@ def model() -> dict:
 
 
 # -- signals: each a small pure function -------------------------------------------------------
-
-def asked_slots(question: str) -> list[tuple[str, str]]:
-    """(slot, label) the question asks for; empty for 「什么/怎么/是否」 questions a sentence can
-    answer without any particular kind of word. A more specific slot hides a broader one."""
-    found = [(name, label) for name, label, q, _ in _SLOTS if q.search(question)]
-    names = {n for n, _ in found}
-    if "deadline" in names or "frequency" in names:
-        found = [x for x in found if x[0] not in ("duration", "count")]
-    if "money" in names:
-        found = [x for x in found if x[0] not in ("count", "sanction")]
-    return found
-
-
-# 「多少名县处级干部」: what is counted. A sentence's number counts it only if the sentence names it.
-_COUNTED = re.compile(r"(?:几|多少)\s*个?\s*(?:名|个|家|项|人|位|所|批|条|次)([\u4e00-\u9fff]{2,8})")
-
-
-def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: True) -> bool:
-    """Does one sentence hold a thing of the asked kind — in the question's unit, naming what the
-    question counts (「多少名县处级干部」 is not answered by 「2000名市直机关干部」), and about what
-    the question is about (`about`: a date in a sentence on another subject answers nothing)?"""
-    counted = _COUNTED.search(question)
-    for text in sentences:
-        if counted and slot in ("count", "money", "frequency") and not _names(counted.group(1), text):
-            continue
-        if _sentence_fills(slot, question, text) and about(text):
-            return True
-    return False
-
-
-def slot_vague(slot: str, sentences: list[str]) -> bool:
-    """The sentences answer the slot only loosely (「定期」 for 「多久一次」)."""
-    return slot in _VAGUE and any(_VAGUE[slot].search(s) for s in sentences)
-
-
-def _names(noun: str, text: str) -> bool:
-    """Most of the noun's character pairs are in the text (the noun, allowing a changed word)."""
-    pairs = [noun[i:i + 2] for i in range(len(noun) - 1)]
-    return sum(p in text for p in pairs) * 2 >= len(pairs)
-
-
-def _sentence_fills(slot: str, question: str, text: str) -> bool:
-    filler = next(f for name, _, _, f in _SLOTS if name == slot)
-    text = re.sub(rf"第(?:{NUMERAL})[条章节款项]", "", text)   # 「第十条」 is no quantity
-    if slot in ("duration", "count", "deadline", "frequency"):
-        unit = _ASKED_UNIT.search(question)
-        if unit:
-            units = _SAME_UNIT.get(unit.group(1), unit.group(1))
-            if slot == "duration" and re.search(r"永久|长期|终身", text):
-                return True
-            return bool(re.search(rf"{_NUM}\s*个?\s*(?:{units})", text))
-    if slot == "date" and _CALENDAR_Q.search(question):
-        return bool(re.search(_CALENDAR, text))
-    return bool(filler.search(text))
-
 
 def key_terms(question: str, segment) -> list[str]:
     """The words the question is about: its words minus those that only ask. `segment` should
@@ -241,14 +136,6 @@ def lift(scores: list[float], top: int = 3, background: int = 5) -> float:
     if not scores or not rest:
         return 0.0
     return max(scores[:top]) - sum(rest) / len(rest)
-
-
-def later_than_library(question: str, newest_year: int) -> int:
-    """The year a question asks for documents issued in, when the library mentions no year that late
-    (0 otherwise): no passage can be a rule issued then."""
-    m = _ISSUED_IN.search(question)
-    year = int(m.group(1)) if m else 0
-    return year if newest_year and year > newest_year else 0
 
 
 def margin(scores: list[float]) -> float:
