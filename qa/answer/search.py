@@ -104,13 +104,14 @@ def pick_sentences(ask: Ask) -> list[Sentence]:
     best = scored[0].score
     chosen = [x for x in scored if x.score >= best - SENTENCE_SLACK][:MAX_SENTENCES]
     chosen.sort(key=lambda x: (x.rank, x.start))
+    # a lead-in chosen on its own, or already quoted before an earlier item, is not repeated
     quoted = {(x.hit.row, x.start) for x in chosen}
     for x in chosen:
         if x.hit.passage.kind == Kind.ARTICLE:
             lead = lead_in(x.hit.passage.text, x.start)
-            # a lead-in chosen on its own already stands before the item
             if lead and (x.hit.row, lead[0]) not in quoted and lead[1] <= x.start:
                 x.lead = lead
+                quoted.add((x.hit.row, lead[0]))
     return chosen
 
 
