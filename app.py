@@ -4,15 +4,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import gradio as gr
 
 from qa.errors import BadFile, BadQuestion, QAError
-from qa.ingest import DEFAULT_CORPUS, Corpus, outline, userdocs
+from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
+from qa.ingest.sources import IMAGE_SUFFIXES
 from qa.ui import render
 from qa.ui.users import USERS_FILE, Accounts, is_loopback, load_users
+
+log = logging.getLogger("qa.app")
 
 WORKERS = 8   # answers in flight at once: one answer is ~20 ms of mostly numpy/FAISS work that releases the GIL
 EXAMPLES = [
@@ -78,15 +82,37 @@ class App:
                 gr.update(choices=choices, value=None))
 
     def view(self, result: dict | None, choice):
+        hidden = gr.update(value=None, visible=False)
         if not result or choice is None:
-            return ""
+            return "", hidden
         items = result.get("citations") or result.get("passages", [])[:5]
         c = items[int(choice)]
         doc = self.qa.index.docs.get(c["doc_id"])
         if doc is None:
-            return ""
+            return "", hidden
         quotes = [(q["doc_start"], q["doc_end"]) for q in c.get("quotes") or []]
-        return render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
+        html = render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
+        return html, self.page_image(c, doc, quotes)
+
+    def page_image(self, c: dict, doc, quotes):
+        """The cited page of a PDF, scan or photo with the quoted sentence framed, for checking against the paper."""
+        hidden = gr.update(value=None, visible=False)
+        path = self.qa.source_path(c["source"]) if c.get("page") else None
+        if path is None or path.suffix.lower() not in (".pdf", *IMAGE_SUFFIXES):
+            return hidden
+        start, end = quotes[0] if quotes else (c["start"], c["end"])
+        page = doc.page_at(start) or c["page"]
+        try:
+            with tempfile.TemporaryDirectory(prefix="qa-page-") as tmp:
+                out = Path(tmp) / "page.png"
+                ocr.page_view(path, page, doc.text[start:end], out)
+                from PIL import Image
+                with Image.open(out) as im:
+                    image = im.copy()
+        except (BadFile, OSError) as e:
+            log.warning("原页无法显示：%s", e)
+            return hidden
+        return gr.update(value=image, visible=True, label=f"原页：{c['source']} 第{page}页（框出的是引用的句子）")
 
     # -- documents ------------------------------------------------------------
     def doc_choices(self):
@@ -100,16 +126,22 @@ class App:
         self.require_admin(request)
         messages = []
         with self.lock:
-            for f in files or []:
+            files = files or []
+            for n, f in enumerate(files):
                 path = Path(getattr(f, "name", f))
+                name = Path(getattr(f, "orig_name", "") or path.name).name
+
+                def pages(done, total, left, _name, n=n):     # OCR of a scan: pages done and time left
+                    progress((n + done / total) / len(files) * 0.5,
+                             desc=f"文字识别 {_name}：第 {done}/{total} 页，约剩 {left:.0f} 秒")
                 try:
-                    userdocs.add(path, name=Path(getattr(f, "orig_name", "") or path.name).name,
-                                 folder=self.user_dir)
-                    messages.append(f"✅ 已加入：{userdocs.safe_name(path.name)}")
+                    with ocr.reporting(pages):
+                        stored, src = userdocs.store(path, name=name, folder=self.user_dir)
+                    messages.append(f"✅ 已加入：{stored.name}" + (f"（{src.via}）" if src.via else ""))
                 except BadFile as e:
                     messages.append(f"❌ {e.name}：{e.reason}")
-            progress(0.1, desc="正在更新索引……")
-            self.qa.reload(on_progress=lambda f, desc: progress(0.1 + 0.9 * f, desc=desc))
+            progress(0.5, desc="正在更新索引……")
+            self.qa.reload(on_progress=lambda f, desc: progress(0.5 + 0.5 * f, desc=desc))
         return self._after_change(messages)
 
     def remove(self, name, request: gr.Request):
@@ -171,6 +203,8 @@ def build_ui(app: App) -> gr.Blocks:
                     sources = gr.HTML(render.sources_panel(None), elem_id="sources")
                     pick = gr.Radio(choices=[], label="在文档中查看", interactive=True, elem_id="pick")
                     doc_view = gr.HTML("", elem_id="docview")
+                    page_img = gr.Image(visible=False, type="pil", interactive=False, elem_id="pageimage",
+                                        label="原页", buttons=["fullscreen"])
         with gr.Tab("报告关系"):
             gr.Markdown("文档中“谁向谁报告/反映/汇报”的全部规定，可按报告人或报告对象筛选。")
             with gr.Row():
@@ -182,9 +216,11 @@ def build_ui(app: App) -> gr.Blocks:
             doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
             full_doc = gr.HTML("")
             with gr.Column(visible=not app.accounts, elem_id="admin") as admin_box:
-                gr.Markdown(f"### 添加文档\n上传 PDF、Word（.docx）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
-                        f"{userdocs.MAX_UPLOAD // 1024 // 1024} MB），加入后可直接按条款提问，重启后仍保留。")
-                upload = gr.File(file_count="multiple", file_types=[".txt", ".md", ".pdf", ".docx"],
+                gr.Markdown(f"### 添加文档\n上传 PDF（扫描件会做文字识别）、Word（.docx/.doc）、WPS、OFD、图片"
+                            f"（.png/.jpg/.tif）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
+                            f"{userdocs.MAX_UPLOAD // 1024 // 1024} MB），加入后可直接按条款提问，重启后仍保留。")
+                # every name is let through: a file the readers refuse gets its reason in Chinese, not a toast
+                upload = gr.File(file_count="multiple", file_types=None,
                                  label="上传文档", elem_id="upload")
                 status = gr.Textbox(label="状态", interactive=False, lines=3, elem_id="status")
                 with gr.Row():
@@ -198,10 +234,11 @@ def build_ui(app: App) -> gr.Blocks:
         send.click(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_name="chat")
         box.submit(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_visibility="private")
         clear.click(lambda: ([], [], None, render.sources_panel(None), gr.update(choices=[], value=None), ""),
-                    None, [chatbot, turns, last, sources, pick, doc_view], api_visibility="private")
+                    None, [chatbot, turns, last, sources, pick, doc_view], api_visibility="private").then(
+            lambda: gr.update(value=None, visible=False), None, page_img, api_visibility="private")
         show_scores.change(lambda r, s: render.sources_panel(r, s), [last, show_scores], sources,
                            api_visibility="private")
-        pick.change(app.view, [last, pick], doc_view, api_visibility="private").then(
+        pick.change(app.view, [last, pick], [doc_view, page_img], api_visibility="private").then(
             None, None, None, js=render.SCROLL_TO_FOCUS)
         for field in (who, to):
             field.change(lambda a, b: render.relations_table(app.relation_rows(), a, b), [who, to], rel_html,

@@ -68,6 +68,11 @@ class QA:
         for src in sources:
             self.parsed.blocks(src)
 
+    def source_path(self, name: str):
+        """The corpus file a document was read from (its citation's `source`), or None."""
+        from .ingest.sources import list_sources
+        return next((p for p in list_sources(self.corpus_paths or []) if p.name == name), None)
+
     def search(self, question: str, k: int = 10) -> list[Citation]:
         q = check_question(question)
         return [citation(h, r) for r, h in enumerate(self.retriever.search(q, k), start=1)]

@@ -12,6 +12,8 @@ from qa.encoder.embed import Embedder
 from qa.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
+# every test run reads scans afresh: a cache left by an earlier run must not hide an OCR regression
+os.environ["QA_OCR_CACHE"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"qa-ocr-test-{os.getpid()}")
 CORPUS = ROOT / "data" / "corpus"
 
 

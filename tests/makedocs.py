@@ -77,3 +77,92 @@ def make_docx(path: Path, pages=REGULATION, heading_styles: bool = True) -> Path
 def make_txt(path: Path, pages=REGULATION) -> Path:
     path.write_text("\n\n".join(line for lines in pages for line in lines) + "\n", encoding="utf-8")
     return path
+
+
+def make_ofd(path: Path, pages=REGULATION, header: str = "星海市人民政府公报") -> Path:
+    """An OFD package to GB/T 33190's structure: OFD.xml → Document.xml → Pages/Page_N/Content.xml, a template
+    page for the running header, one TextObject per line (some runs with the compressed 「g N d」 DeltaX)."""
+    import zipfile
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    size = 3.9   # mm: 11 pt
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.1" DocType="OFD">'
+                   '<ofd:DocBody><ofd:DocInfo><ofd:DocID>0c4a</ofd:DocID><ofd:Title>公报</ofd:Title></ofd:DocInfo>'
+                   '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
+        page_refs = "".join(f'<ofd:Page ID="{10 + n}" BaseLoc="Pages/Page_{n}/Content.xml"/>' for n in range(len(pages)))
+        z.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
+                   '<ofd:MaxUnitID>999</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>'
+                   '</ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>'
+                   '<ofd:TemplatePage ID="2" BaseLoc="Tpls/Tpl_0/Content.xml"/></ofd:CommonData>'
+                   f'<ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>')
+        z.writestr("Doc_0/PublicRes.xml", f'<ofd:Res {ns} BaseLoc="Res"><ofd:Fonts>'
+                   '<ofd:Font ID="3" FontName="宋体" FamilyName="宋体"/></ofd:Fonts></ofd:Res>')
+        z.writestr("Doc_0/Tpls/Tpl_0/Content.xml", f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="4">'
+                   f'<ofd:TextObject ID="5" Boundary="25 10 160 8" Font="3" Size="{size}">'
+                   f'<ofd:TextCode X="0" Y="5">{header}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>')
+        for n, lines in enumerate(pages):
+            objects, y, uid = [], 30.0, 100
+            for line in lines:
+                for k, piece in enumerate(wrap(line)):
+                    delta = f"g {len(piece) - 1} {size}" if k % 2 else " ".join([str(size)] * (len(piece) - 1))
+                    objects.append(f'<ofd:TextObject ID="{uid}" Boundary="25 {y:.1f} 165 {size * 1.6:.1f}" Font="3" '
+                                   f'Size="{size}"><ofd:TextCode X="0" Y="{size:.1f}" DeltaX="{delta}">{piece}'
+                                   '</ofd:TextCode></ofd:TextObject>')
+                    y, uid = y + size * 1.6, uid + 1
+            z.writestr(f"Doc_0/Pages/Page_{n}/Content.xml",
+                       f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Template TemplateID="2"/>'
+                       f'<ofd:Content><ofd:Layer ID="6">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>')
+    return path
+
+
+def make_doc(path: Path, pages=REGULATION) -> Path:
+    """A Word 97 binary file, as old Word and WPS 文字 write it: the .docx converted by LibreOffice."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        source = make_docx(Path(tmp) / "source.docx", pages)
+        subprocess.run(["soffice", f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
+                        "--convert-to", "doc", "--outdir", tmp, str(source)], check=True, capture_output=True,
+                       timeout=180)
+        path.write_bytes(Path(tmp, "source.doc").read_bytes())
+    return path
+
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+def page_images(pages=REGULATION, dpi: int = 150, header: str = "星海市人民政府公报"):
+    """Each page drawn as a scanner sees it: A4 in pixels, black text on white, 11 pt."""
+    from PIL import Image, ImageDraw, ImageFont
+    px = dpi / 72
+    font = ImageFont.truetype(FONT, round(11 * px))
+    images = []
+    for n, lines in enumerate(pages, start=1):
+        img = Image.new("L", (round(595 * px), round(842 * px)), 255)
+        d = ImageDraw.Draw(img)
+        d.text((72 * px, 27 * px), header, font=font, fill=0)
+        y = 42 * px
+        for line in lines:
+            for piece in wrap(line):
+                d.text((72 * px, y), piece, font=font, fill=0)
+                y += 18 * px
+        d.text((280 * px, 802 * px), f"— {n} —", font=font, fill=0)
+        images.append(img)
+    return images
+
+
+def make_scan(path: Path, pages=REGULATION, dpi: int = 150, header: str = "星海市人民政府公报") -> Path:
+    """A scanned PDF: every page one picture, no text layer."""
+    images = page_images(pages, dpi, header)
+    images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return path
+
+
+def make_image(path: Path, pages=REGULATION, dpi: int = 150) -> Path:
+    """A photo or multi-page TIFF of the pages (the format follows the file name)."""
+    images = page_images(pages, dpi)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        images[0].save(path, save_all=True, append_images=images[1:], compression="tiff_deflate")
+    else:
+        images[0].save(path)
+    return path

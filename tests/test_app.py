@@ -201,3 +201,43 @@ def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, 
     page.wait_for_selector("#docview .focus", timeout=20000)
     assert "第六条" in page.locator("#docview .focus").inner_text()
     page.screenshot(path=str(SHOTS / "5-pdf-article.png"), full_page=True)
+
+
+CAR_RULES = [["星海市公务用车管理办法", "第一条　为了规范公务用车管理，降低行政成本，制定本办法。",
+              "第二条　公务用车实行编制管理，车辆编制由机关事务管理局核定。"],
+             ["第三条　严禁公车私用，违反的由纪检监察机关给予处分。", "第四条　本办法自发布之日起施行。"]]
+
+
+def test_upload_a_scan_and_a_wps_then_check_the_quote_on_the_original_page(page, server, tmp_path):
+    from tests.makedocs import make_doc, make_scan
+    scan = make_scan(tmp_path / "公务用车管理办法扫描件.pdf", CAR_RULES, header="")
+    files = [str(scan)]
+    if shutil.which("soffice"):
+        wps = tmp_path / "会议纪要.wps"
+        wps.write_bytes(make_doc(tmp_path / "minutes.doc", [["星海市机关事务局会议纪要", "会议决定：食堂每周三提供素食。"]]).read_bytes())
+        files.append(str(wps))
+    page.get_by_role("tab", name="文档").click()
+    page.locator("input[type=file]").set_input_files(files)
+    page.wait_for_function("names => names.every(n => document.querySelector('#status textarea').value.includes(n))",
+                           arg=[Path(f).name for f in files], timeout=120000)
+    status = page.locator("#status textarea").input_value()
+    assert "文字识别（OCR）：第 1、2 页" in status, status
+    assert len(files) == 1 or "LibreOffice" in status
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "公务用车管理办法第三条", "严禁公车私用")
+    if len(files) > 1:
+        ask(page, "食堂哪天提供素食？", "每周三")
+        ask(page, "公务用车管理办法第三条", "严禁公车私用")
+    page.locator("#pick label").first.click()
+    image = page.locator("#pageimage img")
+    image.wait_for(state="visible", timeout=60000)
+    page.wait_for_function("() => { const i = document.querySelector('#pageimage img'); return i && i.complete && i.naturalWidth > 0; }",
+                           timeout=30000)
+    assert "第2页" in page.locator("#pageimage").inner_text()
+    framed = page.evaluate("""() => { const i = document.querySelector('#pageimage img');
+        const c = document.createElement('canvas'); c.width = i.naturalWidth; c.height = i.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(i, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 0; k < d.length; k += 4) if (d[k] > 200 && d[k + 1] < 80 && d[k + 2] < 80) n++;
+        return n; }""")
+    assert framed > 200          # the red frame around the quoted sentence
+    page.screenshot(path=str(SHOTS / "6-scan-page.png"), full_page=True)

@@ -16,7 +16,8 @@ def test_utf8_and_gbk_are_both_read(tmp_path):
 
 
 @pytest.mark.parametrize("data,reason", [
-    (b"", "为空"), (b"   \n\n", "为空"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "二进制"),
+    (b"", "为空"), (b"   \n\n", "为空"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "不是能识别的图片"),
+    (b"\x00\x01\x02" * 100, "二进制"),
     (bytes(range(128, 256)) * 20, "编码"),
 ])
 def test_bad_files_raise_with_a_reason(tmp_path, data, reason):
@@ -39,9 +40,10 @@ def test_bad_files_are_skipped_and_the_rest_loads(tmp_path):
     (tmp_path / "good.txt").write_text("一份通知\n各单位要及时报告工作情况。\n", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
-    (tmp_path / "ignored.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n")     # images are read now (OCR): this one is broken
+    (tmp_path / "ignored.xyz").write_bytes(b"\x89PNG\r\n\x1a\n")
     c = load_corpus([tmp_path])
-    assert [e.name for e in c.errors] == ["binary.txt", "empty.txt"]
+    assert [e.name for e in c.errors] == ["binary.txt", "broken.png", "empty.txt"]
     assert c.files == ["good.txt"]
     assert any("及时报告工作情况" in p.text for p in c.passages)
 

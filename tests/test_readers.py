@@ -7,13 +7,21 @@ import pytest
 from qa.ingest import sources as ingest
 from qa.ingest.corpus import load_corpus
 from qa.ingest.readers import drop_furniture
-from tests.makedocs import TITLE, make_docx, make_pdf, make_txt
+from tests.makedocs import TITLE, make_doc, make_docx, make_image, make_ofd, make_pdf, make_scan, make_txt
+
+FORMATS = ["pdf", "docx", "txt", "ofd", "doc", "wps", "scan", "tiff"]
+PAGED = ["pdf", "docx", "ofd", "scan", "tiff"]
 
 
 @pytest.fixture(scope="module")
 def regulation_files(tmp_path_factory):
     d = tmp_path_factory.mktemp("formats")
-    return {"pdf": make_pdf(d / "rule.pdf"), "docx": make_docx(d / "rule.docx"), "txt": make_txt(d / "rule.txt")}
+    doc = make_doc(d / "rule.doc")
+    wps = d / "会议纪要.wps"              # WPS 文字 writes the Word binary format under its own name
+    wps.write_bytes(doc.read_bytes())
+    return {"pdf": make_pdf(d / "rule.pdf"), "docx": make_docx(d / "rule.docx"), "txt": make_txt(d / "rule.txt"),
+            "ofd": make_ofd(d / "rule.ofd"), "doc": doc, "wps": wps, "scan": make_scan(d / "scan.pdf"),
+            "tiff": make_image(d / "scan.tif")}
 
 
 def _document(path):
@@ -23,7 +31,7 @@ def _document(path):
     return c.documents[0], c
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "docx", "txt"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_gives_the_same_outline(regulation_files, fmt):
     doc, corpus = _document(regulation_files[fmt])
     assert doc.title == TITLE
@@ -43,7 +51,7 @@ def test_every_format_gives_the_same_outline(regulation_files, fmt):
             assert d.text[p.start:p.end] == p.text
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+@pytest.mark.parametrize("fmt", PAGED)
 def test_passages_know_their_pages(regulation_files, fmt):
     doc, _ = _document(regulation_files[fmt])
     by_no = {p.article_no: p for p in doc.passages if p.kind == "article"}

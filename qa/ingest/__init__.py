@@ -1,5 +1,5 @@
 """Reading documents: files in, cleaned and outlined documents and unique passages out (with exact offsets)."""
-from . import userdocs
+from . import ocr, userdocs
 from .corpus import DEFAULT_CORPUS, PARSER_VERSION, Corpus, build_corpus, content_hash, load_corpus, outline, read_sources
 from .documents import HEADINGS, Document, Kind, Passage
 from .parsecache import ParseCache
@@ -9,4 +9,4 @@ from .versions import changed_articles, newest
 
 __all__ = ["DEFAULT_CORPUS", "HEADINGS", "PARSER_VERSION", "Corpus", "Document", "Kind", "ParseCache", "Passage",
            "Relation", "SourceFile", "build_corpus", "changed_articles", "content_hash", "extract_relations", "load_corpus", "newest", "outline",
-           "read_source", "read_sources", "userdocs"]
+           "ocr", "read_source", "read_sources", "userdocs"]

@@ -12,6 +12,7 @@ from ..errors import BadFile
 
 MAX_UNZIPPED = 200 * 1024 * 1024     # a .docx that inflates past this is a zip bomb, not a document
 MAX_PAGES = 3000
+MIN_PAGE_TEXT = 20   # characters of a text layer below which a page is taken for a scan
 
 # 「— 3 —」「- 3 -」「第 3 页」「3 / 12」「第3页 共12页」: page furniture, never content.
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－·•]*(?:第\s*)?[0-9０-９]{1,4}\s*(?:页)?(?:\s*[/／]\s*(?:共\s*)?[0-9０-９]{1,4}\s*页?)?"
@@ -25,6 +26,8 @@ class Extracted:
     pages: tuple[int, ...] = ()    # 1-based line number each page starts on (empty: no pages)
     wrap_width: int = 0            # display width of a full line when lines are hard-wrapped (PDF), else 0
     notes: tuple[str, ...] = ()    # what the reader had to leave out, said to the user
+    via: str = ""                  # how the text was obtained when not read directly (OCR, conversion)
+    ocr: tuple = ()                # (page number, OcrPage) of every page read by OCR
 
 
 class Reader(ABC):
@@ -57,17 +60,42 @@ class PdfReader(Reader):
                 raise BadFile(name, "PDF 没有页面")
             if n > MAX_PAGES:
                 raise BadFile(name, f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）")
-            pages = []
+            pages, scanned = [], []
             for i in range(n):
                 page = pdf[i]
                 try:
                     text = page.get_textpage().get_text_range()
+                    # no text layer, or a stamped page number over a picture: a scan
+                    chars = len(re.sub(r"\s", "", text))
+                    if chars == 0 or (chars < MIN_PAGE_TEXT and _has_image(page)):
+                        scanned.append(i)
                 finally:
                     page.close()
                 pages.append([ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
         finally:
             pdf.close()
-        return _assemble(drop_furniture(pages), name)
+        recognised = _ocr(data, name, "pdf", scanned) if scanned else {}
+        for i, page in recognised.items():
+            pages[i] = list(page.lines)
+        return _assemble(drop_furniture(pages), name, recognised)
+
+
+def _has_image(page) -> bool:
+    import pypdfium2.raw as pdfium_c
+    return next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3)), None) is not None
+
+
+class ImageReader(Reader):
+    """Photos and scans (PNG, JPEG, TIFF with its pages, BMP, WebP): every frame through OCR."""
+
+    def read(self, data: bytes, name: str) -> Extracted:
+        recognised = _ocr(data, name, "image")
+        return _assemble(drop_furniture([list(p.lines) for p in recognised.values()]), name, recognised, "图片")
+
+
+def _ocr(data: bytes, name: str, kind: str, pages: list[int] | None = None) -> dict:
+    from .ocr import recognise
+    return recognise(data, name, kind, pages)
 
 
 def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
@@ -90,10 +118,14 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def _assemble(pages: list[list[str]], name: str) -> Extracted:
+def _assemble(pages: list[list[str]], name: str, recognised: dict | None = None, what: str = "PDF") -> Extracted:
+    recognised = recognised or {}
     empty = [i + 1 for i, p in enumerate(pages) if not p]
+    unread = [f"第 {i + 1} 页文字识别失败（{p.error}）" for i, p in recognised.items() if p.error]
     if len(empty) == len(pages):
-        raise BadFile(name, f"PDF 没有文字层（可能是扫描件，共 {len(pages)} 页）：请先做文字识别（OCR）再上传")
+        found = (f"{what}没有文字层（可能是扫描件，共 {len(pages)} 页）" if what == "PDF" else f"{what}中没有文字（共 {len(pages)} 页）")
+        raise BadFile(name, found + ("，文字识别（OCR）也没有识别出文字" if recognised else "")
+                      + (f"：{unread[0]}" if unread else ""))
     lines: list[str] = []
     starts: list[int] = []
     for p in pages:
@@ -101,8 +133,13 @@ def _assemble(pages: list[list[str]], name: str) -> Extracted:
         lines.extend(p)
     widths = sorted(display_width(ln) for ln in lines if len(ln) > 4)
     wrap = widths[int(0.9 * (len(widths) - 1))] if widths else 0
-    notes = (f"第 {_page_list(empty)} 页没有文字层（可能是扫描页），这些页未收录",) if empty else ()
-    return Extracted("\n".join(lines), tuple(starts), wrap, notes)
+    blank = [i for i in empty if i - 1 not in recognised or not recognised[i - 1].error]
+    notes = tuple(unread) + ((f"第 {_page_list(blank)} 页没有文字层（可能是扫描页）"
+                              + ("，文字识别也没有识别出文字" if recognised else "") + "，这些页未收录",) if blank else ())
+    read = sorted(i + 1 for i, p in recognised.items() if p.lines)
+    via = f"文字识别（OCR）：第 {_page_list(read)} 页" if read else ""
+    return Extracted("\n".join(lines), tuple(starts), wrap, notes, via,
+                     tuple((i + 1, p) for i, p in sorted(recognised.items())))
 
 
 def _page_list(pages: list[int]) -> str:
@@ -113,7 +150,7 @@ class DocxReader(Reader):
     """Paragraphs and tables in document order (python-docx); headings become markdown headings."""
 
     def read(self, data: bytes, name: str) -> Extracted:
-        _check_zip(data, name)
+        check_zip(data, name)
         import docx
         from docx.oxml.ns import qn
         try:
@@ -163,13 +200,14 @@ def _heading_level(style: str) -> int:
     return 1 if style.lower() == "title" else 0
 
 
-def _check_zip(data: bytes, name: str) -> None:
+def check_zip(data: bytes, name: str, part: str = "word/document.xml", label: str = "Word（.docx）") -> None:
+    """A zip package that holds `part` and does not inflate past MAX_UNZIPPED; else BadFile."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
-            if "word/document.xml" not in {i.filename for i in infos}:
-                raise BadFile(name, "不是有效的 Word（.docx）文件")
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED:
-                raise BadFile(name, "Word 文件解压后过大（疑似压缩炸弹），已拒绝")
+            if part not in {i.filename.lstrip("/") for i in infos}:
+                raise BadFile(name, f"不是有效的 {label}文件")
+            if sum(i.file_size for i in infos) > MAX_UNZIPPED or len(infos) > 100_000:
+                raise BadFile(name, f"{label}文件解压后过大（疑似压缩炸弹），已拒绝")
     except zipfile.BadZipFile:
-        raise BadFile(name, "Word 文件已损坏，无法打开（不是有效的 zip 包）") from None
+        raise BadFile(name, f"{label}文件已损坏，无法打开（不是有效的 zip 包）") from None

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BadFile
-from .readers import DocxReader, Extracted, PdfReader
+from .readers import DocxReader, Extracted, ImageReader, PdfReader
 
-SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".ofd") + IMAGE_SUFFIXES
 # Listed so that a user who drops them in hears why they are not read.
-REFUSED = {".doc": "旧版 Word（.doc）格式", ".wps": "WPS 文字格式", ".rtf": "RTF 格式"}
+REFUSED = {".rtf": "RTF 格式", ".docm": "带宏的 Word 格式", ".et": "WPS 表格格式", ".xls": "Excel 表格格式",
+           ".xlsx": "Excel 表格格式", ".ppt": "PowerPoint 格式", ".pptx": "PowerPoint 格式", ".dps": "WPS 演示格式"}
+BINARY = ("pdf", "docx", "doc", "ofd", "image")     # kept as they came: their pages are what citations point to
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF87a", b"GIF89a")
 MAX_BYTES = 50 * 1024 * 1024
 # GB18030 is a superset of GBK and GB2312; UTF-16 only when a BOM says so.
 _ENCODINGS = ("utf-8-sig", "gb18030")
@@ -20,11 +24,13 @@ _ENCODINGS = ("utf-8-sig", "gb18030")
 class SourceFile:
     name: str       # file name, shown as the citation's source
     path: str
-    encoding: str   # text encoding, or "pdf" / "docx"
+    encoding: str   # text encoding, or one of BINARY
     text: str       # decoded, newlines normalised to \n
     pages: tuple[int, ...] = ()   # 1-based line each page starts on (PDF, Word page breaks)
     wrap_width: int = 0           # lines are hard-wrapped at about this display width (PDF)
     notes: tuple[str, ...] = ()   # parts of the file that could not be read
+    via: str = ""                 # how its text was obtained when not read directly (OCR, conversion)
+    ocr: tuple = ()               # (page, OcrPage) of the pages read by OCR: their line boxes
 
 
 def decode(data: bytes, name: str = "") -> tuple[str, str]:
@@ -56,16 +62,44 @@ def _looks_like_text(text: str) -> bool:
 
 
 def sniff(data: bytes, suffix: str) -> str:
-    """The format of a file by its first bytes, falling back on its name: pdf, docx, doc or text."""
+    """The format of a file by its first bytes, falling back on its name: one of BINARY, or text."""
     if data[:5] == b"%PDF-" or (suffix == ".pdf" and b"%PDF-" in data[:1024]):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
-        return "docx"
+        return "ofd" if suffix == ".ofd" or _zip_has(data, "OFD.xml") else "docx"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":      # OLE2: .doc, .wps, old Office
         return "doc"
-    if suffix in (".pdf", ".docx"):
-        return suffix[1:]       # claims to be one; its reader says what is wrong with it
+    if data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return "image"
+    if suffix in (".pdf", ".docx", ".ofd", ".doc", ".wps"):
+        return {".wps": "doc"}.get(suffix, suffix[1:])    # claims to be one; its reader says what is wrong
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
     return "text"
+
+
+def _zip_has(data: bytes, part: str) -> bool:
+    import io
+    import zipfile
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return any(i.filename.lstrip("/") == part for i in z.infolist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def reader_for(kind: str):
+    if kind == "pdf":
+        return PdfReader()
+    if kind == "docx":
+        return DocxReader()
+    if kind == "image":
+        return ImageReader()
+    if kind == "doc":
+        from .oldword import DocReader
+        return DocReader()
+    from .ofd import OfdReader
+    return OfdReader()
 
 
 def read_source(path: str | Path, name: str | None = None) -> SourceFile:
@@ -79,7 +113,7 @@ def read_bytes(path: Path, name: str | None = None) -> bytes:
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix in REFUSED:
-        raise BadFile(name, f"{REFUSED[suffix]}无法读取：请在 Word/WPS 中另存为 .docx 或 PDF 后再上传")
+        raise BadFile(name, f"{REFUSED[suffix]}无法读取：请另存为 .docx、PDF 或 .txt 后再上传")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -96,19 +130,17 @@ def source_from_bytes(data: bytes, path: Path, name: str | None = None) -> Sourc
     if not data.strip():
         raise BadFile(name, "文件为空")
     kind = sniff(data, suffix)
-    if kind == "doc":
-        raise BadFile(name, "这是旧版 Word（.doc）或 WPS 文件：请另存为 .docx 或 PDF 后再上传")
     if kind == "text":
         text, enc = decode(data, name)
         got = Extracted(text)
     else:
-        got = (PdfReader() if kind == "pdf" else DocxReader()).read(data, name)
+        got = reader_for(kind).read(data, name)
         enc = kind
     text = got.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
         raise BadFile(name, "文件为空")
     return SourceFile(name=name, path=str(path), encoding=enc, text=text, pages=got.pages,
-                      wrap_width=got.wrap_width, notes=got.notes)
+                      wrap_width=got.wrap_width, notes=got.notes, via=got.via, ocr=got.ocr)
 
 
 def list_sources(paths) -> list[Path]:

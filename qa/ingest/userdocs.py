@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ..durable import write_atomic
 from ..errors import BadFile
-from .sources import REFUSED, SUFFIXES, read_source
+from .sources import BINARY, REFUSED, SUFFIXES, SourceFile, read_source
 
 USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parents[2] / "data" / "user"))
 MAX_UPLOAD = 50 * 1024 * 1024
+SUPPORTED = "支持 .txt、.md、.pdf、.docx、.doc、.wps、.ofd 和图片（.png、.jpg、.tif 等，会做文字识别）"
 MAX_NAME_BYTES = 200  # of a stored name before its suffix: room for the suffix and ".part" within 255
 
 
@@ -25,14 +26,19 @@ def safe_name(name: str) -> str:
 
 
 def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> Path:
-    """Check the file reads (text, PDF or Word), then store it. Raises BadFile with the reason."""
+    """Check the file reads (text, PDF, Word, OFD, a scan), then store it. Raises BadFile with the reason."""
+    return store(path, name, folder)[0]
+
+
+def store(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> tuple[Path, SourceFile]:
+    """add(), also giving what was read: its `via` tells the user how the text was obtained."""
     path = Path(path)
     target_name = safe_name(name or path.name)
     suffix = Path(target_name).suffix.lower()
     if suffix in REFUSED:
         read_source(path, target_name)      # raises with the advice to save as .docx or PDF
     if suffix not in SUFFIXES:
-        raise BadFile(target_name, "只支持 .txt、.md、.pdf 和 .docx 文件")
+        raise BadFile(target_name, "不支持这种文件：" + SUPPORTED)
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -42,12 +48,12 @@ def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> P
     src = read_source(path, target_name)   # raises BadFile for broken, encrypted, scanned, binary files
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / target_name
-    if src.encoding in ("pdf", "docx"):
+    if src.encoding in BINARY:
         data = path.read_bytes()            # kept as it came: its pages are what citations point to
     else:
         data = src.text.encode("utf-8")     # text is stored as UTF-8 whatever it came in
     write_atomic(target, data)
-    return target
+    return target, src
 
 
 def remove(name: str, folder: Path = USER_DIR) -> None:

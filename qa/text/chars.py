@@ -16,6 +16,8 @@ _CLAUSE_SEP_RE = re.compile(r"[^；;]*(?:[；;]|$)")
 
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
 _PAREN_RE = re.compile(r"\(([^()\n]{0,80})\)")
+# one bracket of a pair read at the other width (an OCR slip): 「(三）」「（三)」
+_MIXED_PAREN_RE = re.compile(r"\(([^()（）\n]{0,80})）|（([^()（）\n]{0,80})\)")
 
 
 def is_cjk(ch: str) -> bool:
@@ -45,6 +47,7 @@ def display(text: str) -> str:
     Chinese characters (or a parenthesised span holding Chinese) is converted.
     """
     text = _PAREN_RE.sub(lambda m: f"（{m.group(1)}）" if has_cjk(m.group(1)) else m.group(0), text)
+    text = _MIXED_PAREN_RE.sub(lambda m: f"（{m.group(1) if m.group(1) is not None else m.group(2)}）", text)
     out = []
     for i, ch in enumerate(text):
         out.append(_HALF_TO_FULL[ch] if ch in _HALF_TO_FULL and _chinese_context(text, i) else ch)
