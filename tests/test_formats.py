@@ -137,6 +137,7 @@ def test_a_two_column_page_is_read_in_order_with_its_title(tmp_path):
 
 def test_ocr_is_cached_by_the_bytes_and_reports_each_page(tmp_path, monkeypatch):
     scan = make_scan(tmp_path / "scan.pdf")
+    monkeypatch.setenv("QA_OCR_CACHE", str(tmp_path / "cache"))    # starts empty, whatever ran before
     seen = []
     with ocr.reporting(lambda done, total, left, name: seen.append((done, total, name))):
         first = sources.read_source(scan)
@@ -169,6 +170,7 @@ def test_a_decompression_bomb_is_refused_and_nothing_is_stored(tmp_path):
 
 def test_a_hung_or_killed_worker_costs_only_its_page(tmp_path, monkeypatch):
     image = make_image(tmp_path / "scan.tif")
+    monkeypatch.setenv("QA_OCR_CACHE", str(tmp_path / "cache"))    # its pages must not be known from another test
     monkeypatch.setattr(ocr, "PAGE_TIMEOUT", 0.05)
     with pytest.raises(BadFile) as e:
         sources.read_source(image)

@@ -14,7 +14,8 @@ SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".ofd") + IMAGE_SUFF
 REFUSED = {".rtf": "RTF 格式", ".docm": "带宏的 Word 格式", ".et": "WPS 表格格式", ".xls": "Excel 表格格式",
            ".xlsx": "Excel 表格格式", ".ppt": "PowerPoint 格式", ".pptx": "PowerPoint 格式", ".dps": "WPS 演示格式"}
 BINARY = ("pdf", "docx", "doc", "ofd", "image")     # kept as they came: their pages are what citations point to
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF87a", b"GIF89a")
+# binary signatures only: a text that happens to start with 「BM」 must stay text (a .bmp is known by its name)
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 MAX_BYTES = 50 * 1024 * 1024
 # GB18030 is a superset of GBK and GB2312; UTF-16 only when a BOM says so.
 _ENCODINGS = ("utf-8-sig", "gb18030")
