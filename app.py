@@ -102,17 +102,18 @@ class App:
             return hidden
         start, end = quotes[0] if quotes else (c["start"], c["end"])
         page = doc.page_at(start) or c["page"]
+        last = max(page, doc.page_at(max(start, end - 1)) or page)
         try:
             with tempfile.TemporaryDirectory(prefix="qa-page-") as tmp:
                 out = Path(tmp) / "page.png"
-                ocr.page_view(path, page, doc.text[start:end], out)
+                ocr.page_view(path, page, doc.text[start:end], out, last=last)
                 from PIL import Image
                 with Image.open(out) as im:
                     image = im.copy()
         except (BadFile, OSError) as e:
             log.warning("原页无法显示：%s", e)
             return hidden
-        return gr.update(value=image, visible=True, label=f"原页：{c['source']} 第{page}页（框出的是引用的句子）")
+        return gr.update(value=image, visible=True, label=f"原页：{c['source']} 第{page}{f'–{last}' if last > page else ''}页（框出的是引用的句子）")
 
     # -- documents ------------------------------------------------------------
     def doc_choices(self):

@@ -9,25 +9,15 @@ import zipfile
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.ocr import char_accuracy
 from qa.errors import BadFile
 from qa.ingest import ocr, oldword, sources, userdocs
 from qa.ingest.layout import Box, reading_order
+from qa.ingest.ocr_worker import _spaced
 from qa.ingest.ofd import deltas
 from tests.makedocs import FONT, TITLE, make_doc, make_image, make_ofd, make_pdf, make_scan
 
 needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is installed by scripts/setup.sh")
-
-
-def _chars_right(got: str, want: str) -> float:
-    """Character accuracy: 1 - edit distance / length, spaces and line breaks aside."""
-    a, b = "".join(want.split()), "".join(got.split())
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return 1 - prev[-1] / max(len(a), 1)
 
 
 # -- reading order -------------------------------------------------------------------------------
@@ -42,6 +32,32 @@ def test_two_columns_are_read_one_after_the_other_even_when_their_lines_align():
 def test_a_vertical_title_is_one_line_before_the_text_beside_it():
     boxes = [Box(300, 0, 320, 200, "竖排的标题"), Box(0, 0, 280, 20, "正文第一行"), Box(0, 30, 280, 50, "正文第二行")]
     assert reading_order(boxes) == ["竖排的标题", "正文第一行", "正文第二行"]
+
+
+def test_a_line_a_character_longer_than_its_column_does_not_merge_the_columns():
+    """Hanging punctuation makes some lines of the left column reach into the gutter."""
+    title = Box(200, 0, 900, 30, "关于外商参与打捞中国沿海水域沉船沉物管理办法")
+    left = [Box(60, 100 + 50 * i, 560 + 30 * (i % 3 == 0), 130 + 50 * i, f"左栏第{i}行") for i in range(9)]
+    right = [Box(680, 100 + 50 * i, 1180, 130 + 50 * i, f"右栏第{i}行") for i in range(9)]
+    lines = reading_order([title, *left, *right])
+    assert lines == [title.text, *(b.text for b in left), *(b.text for b in right)]
+
+
+def _chars(*runs):
+    """rapidocr's word boxes of one line: (text, score, four corners)."""
+    return [(t, 1.0, [[x0, 0], [x1, 0], [x1, 30], [x0, 30]]) for t, x0, x1 in runs]
+
+
+def test_a_full_width_space_survives_but_the_jitter_of_character_boxes_is_no_space():
+    # measured on a 200 dpi scan: 、 sits in a corner of its cell, so the box after it starts late
+    jitter = _chars(("医", 364, 387), ("疗", 394, 417), ("单", 430, 453), ("位", 461, 485), ("供", 492, 515))
+    assert _spaced("医疗单位供", jitter) == "医疗单位供"
+    corner = _chars(("收", 522, 545), ("购", 553, 575), ("、", 575, 596), ("经", 615, 638), ("营", 646, 669),
+                    ("，", 671, 694), ("由", 712, 735), ("各", 743, 766))
+    assert _spaced("收购、经营，由各", corner) == "收购、经营，由各"
+    spaced = _chars(("第", 267, 290), ("九", 297, 320), ("条", 328, 351), ("医", 389, 412), ("疗", 420, 443),
+                    ("单", 450, 473))
+    assert _spaced("第九条医疗单", spaced) == "第九条\u3000医疗单"
 
 
 def test_runs_of_one_line_keep_their_gap_as_a_space():
@@ -130,7 +146,7 @@ def test_a_two_column_page_is_read_in_order_with_its_title(tmp_path):
     src = sources.read_source(tmp_path / "page.png")
     want = "\n".join(["坚持不懈推动全面从严治党向纵深发展", *left, *right])
     assert src.encoding == "image" and "文字识别" in src.via
-    assert _chars_right(src.text, want) >= 0.97, src.text
+    assert char_accuracy(src.text, want) >= 0.97, src.text
     lines = src.text.split("\n")
     assert lines.index(next(ln for ln in lines if "抓早抓小" in ln)) < lines.index(next(ln for ln in lines if "巡视巡察" in ln))
 
@@ -158,6 +174,21 @@ def test_a_scan_is_answered_from_the_same_article_and_page_as_the_text(tmp_path_
         assert res.found and "应当拒绝" in res.text
         located[kind] = (res.citations[0].article, res.citations[0].location)
     assert located["scan"] == located["text"] and located["scan"][1].endswith("（第2页）"), located
+
+
+@pytest.mark.parametrize("make", [make_pdf, make_scan])
+def test_a_quote_across_a_page_break_is_framed_on_both_pages(tmp_path, make):
+    from PIL import Image
+    path = make(tmp_path / f"{make.__name__}.pdf")
+    sources.read_source(path)           # a scan's lines and boxes come from reading it
+    quote = "第七条　接待住宿应当严格执行差旅、会议管理的有关规定，并遵守下列要求：（一）在定点饭店或者机关内部接待场所安排住宿；" \
+            "（二）住房以标准间为主，不得额外配发洗漱用品；（三）不得在住房内摆放花草、水果和香烟。"
+    one, two = tmp_path / "one.png", tmp_path / "two.png"
+    framed_one = ocr.page_view(path, 2, quote, one)
+    framed_two = ocr.page_view(path, 2, quote, two, last=3)
+    assert framed_one >= 3 and framed_two == framed_one + 1     # 「（三）…」 framed on page 3
+    with Image.open(one) as a, Image.open(two) as b:
+        assert b.size[0] == a.size[0] and b.size[1] > 1.5 * a.size[1]
 
 
 def test_a_decompression_bomb_is_refused_and_nothing_is_stored(tmp_path):

@@ -72,6 +72,12 @@ def test_furniture_rule_keeps_body_lines():
     assert drop_furniture(pages) == [[line] for line in body]
 
 
+def test_a_two_page_file_loses_its_running_head_but_not_a_line_said_once():
+    pages = [["国务院公报", "医疗用毒性药品管理办法", "第一条　为加强管理，制定本办法。"],
+             ["国务院公报", "第二条　本办法自发布之日起施行。"]]
+    assert drop_furniture(pages) == [pages[0][1:], pages[1][1:]]
+
+
 def test_docx_tables_are_read_as_rows(regulation_files):
     doc, _ = _document(regulation_files["docx"])
     assert "工作餐 | 每人每餐不超过50元" in doc.text

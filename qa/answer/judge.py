@@ -53,6 +53,7 @@ class Evidence:
     # else the sentence itself (a news page's next sentence is on another subject)
     scopes: list[str] = field(default_factory=list)
     newest_year: int = 0             # the latest year the library mentions (0: unknown)
+    library_headings: str = ""       # every title and heading of the library, folded
 
 
 @dataclass
@@ -93,10 +94,9 @@ def term_weights(terms: list[str], idf, unknown_idf: float) -> dict[str, float]:
     return {t: (idf(t) or unknown_idf) for t in terms}
 
 
-def covered(term: str, text: str, thesaurus: Thesaurus) -> bool:
-    """The term, or a word that stands for it, appears in the text (width and case folded)."""
-    text = fold(text)
-    return any(v in text for v in thesaurus.variants(term))
+def covered(term: str, folded: str, thesaurus: Thesaurus) -> bool:
+    """The term, or a word that stands for it, appears in the text (already folded: width and case aside)."""
+    return any(v in folded for v in thesaurus.variants(term))
 
 
 def coverage(weights: dict[str, float], text: str, thesaurus: Thesaurus) -> float:
@@ -104,7 +104,8 @@ def coverage(weights: dict[str, float], text: str, thesaurus: Thesaurus) -> floa
     total = sum(weights.values())
     if not total:
         return 1.0
-    return sum(w for t, w in weights.items() if covered(t, text, thesaurus)) / total
+    folded = fold(text)
+    return sum(w for t, w in weights.items() if covered(t, folded, thesaurus)) / total
 
 
 def unknown_share(weights: dict[str, float], in_corpus, thesaurus: Thesaurus) -> float:
@@ -119,7 +120,8 @@ def rare_coverage(weights: dict[str, float], text: str, thesaurus: Thesaurus, n:
     """Share of the question's n rarest key terms found in the text: the words that say what a
     question is about (「商标」「录音」) matter more than its common ones."""
     rare = sorted(weights, key=lambda t: -weights[t])[:n]
-    return sum(covered(t, text, thesaurus) for t in rare) / len(rare) if rare else 1.0
+    folded = fold(text)
+    return sum(covered(t, folded, thesaurus) for t in rare) / len(rare) if rare else 1.0
 
 
 def document_agreement(docs: list[str]) -> float:
@@ -162,6 +164,9 @@ def signals_of(e: Evidence) -> dict[str, float]:
             "agreement": round(agreement(e.passage_ids), 3),
             "lexical": round(math.log1p(max(e.lexical, 0.0)), 4),
             "heading_coverage": round(coverage(w, e.headings, th), 3),
+            # a question on a subject no title or heading of the library names (商标 in a library without
+            # the trademark law) is seldom answered by a passing mention elsewhere
+            "library_heading": round(rare_coverage(w, e.library_headings, th), 3),
             "document_agreement": round(document_agreement(e.hit_docs), 3),
             "dense_lift": round(lift(e.hit_dense), 4),
             "lexical_lift": round(math.log1p(max(lift(e.hit_lexical), 0.0)), 4),

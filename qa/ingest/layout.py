@@ -98,7 +98,8 @@ def _bands(boxes: list[Box], char: float) -> list[list[Box]]:
     bands: list[list[Box]] = []
     crossed_before = True
     for row in rows:
-        crosses = any(b.x0 <= hi and b.x1 >= lo for b in row for lo, hi in gutters)
+        # spanning it, not reaching into it: a line a character longer than its neighbours is still in its column
+        crosses = any(b.x0 < lo and b.x1 > hi for b in row for lo, hi in gutters)
         if crosses or crossed_before:
             bands.append(list(row))
         else:
@@ -149,32 +150,48 @@ def squeeze(text: str) -> tuple[str, list[int]]:
 
 def find(haystack: str, quote: str) -> tuple[int, int] | None:
     """Span of quote in haystack (indices of haystack), whitespace and width aside; when the whole quote is
-    not there (a page break inside it), its longest head of at least 8 characters that is."""
+    not there (a page break inside it), its longest head of at least 8 characters that is, else its longest
+    such tail (the page the quote ends on)."""
     hay, where = squeeze(haystack)
     q, _ = squeeze(quote)
-    n = len(q)
-    while n >= min(8, len(q)) and n > 0:
-        at = hay.find(q[:n])
-        if at >= 0:
-            return where[at], where[at + n - 1] + 1
-        n = n * 3 // 4 if n * 3 // 4 >= 8 else (8 if n > 8 else 0)
+    if not q:
+        return None
+    if q in hay:
+        at = hay.find(q)
+        return where[at], where[at + len(q) - 1] + 1
+    for n in range(len(q) - 1, min(8, len(q)) - 1, -1):
+        for part in (q[:n], q[-n:]):
+            at = hay.find(part)
+            if at >= 0:
+                return where[at], where[at + n - 1] + 1
     return None
 
 
 def highlight_in_lines(boxes: list[Box], quote: str) -> list[tuple[float, float, float, float]]:
     """Rectangles over the part of each recognised line that the quote covers (OCR gives line boxes:
-    a character's place in its line stands for its place on the page)."""
-    text, spans = "", []
-    for b in boxes:
-        spans.append((len(text), len(text) + len(b.text)))
-        text += b.text + "\n"
-    span = find(text, quote)
-    if span is None:
-        return []
+    a character's place in its line stands for its place on the page).
+
+    Line by line, not as one string: a line the recogniser got a character wrong in, or lost (a lone
+    「要求：」), must not end the quote's frame there. A line is framed where it is mostly inside the quote,
+    or where it holds the quote's first or last characters (the quote starts or ends mid-line)."""
+    from difflib import SequenceMatcher
+    q, _ = squeeze(quote)
     rects = []
-    for b, (s, e) in zip(boxes, spans):
-        lo, hi = max(s, span[0]), min(e, span[1])
-        if lo < hi:
-            w = (b.x1 - b.x0) / max(len(b.text), 1)
-            rects.append((b.x0 + w * (lo - s), b.y0, b.x0 + w * (hi - s), b.y1))
+    for b in boxes:
+        line, where = squeeze(b.text)
+        if not line or not q:
+            continue
+        match = SequenceMatcher(None, line, q, autojunk=False)
+        blocks = [m for m in match.get_matching_blocks() if m.size >= 2 or m.size == len(line)]
+        if not blocks:
+            continue
+        lo, hi = blocks[0].a, blocks[-1].a + blocks[-1].size
+        if sum(m.size for m in blocks) < 0.75 * len(line) or len(line) < 3 <= len(q):
+            m = match.find_longest_match(0, len(line), 0, len(q))
+            starts, ends = m.b == 0 and m.a + m.size == len(line), m.a == 0 and m.b + m.size == len(q)
+            if m.size < min(6, len(q)) or not (starts or ends or m.size == len(q)):
+                continue
+            lo, hi = m.a, m.a + m.size
+        w = (b.x1 - b.x0) / max(len(b.text), 1)
+        rects.append((b.x0 + w * where[lo], b.y0, b.x0 + w * (where[hi - 1] + 1), b.y1))
     return rects

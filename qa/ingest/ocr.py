@@ -152,25 +152,49 @@ def _save(path: Path, pages: dict) -> None:
         write_atomic(path, json.dumps({"version": CACHE_VERSION, "pages": kept}, ensure_ascii=False).encode("utf-8"))
 
 
-def page_view(path: Path, page: int, quote: str, out: Path) -> int:
-    """The 1-based page of a PDF or image file drawn to out (PNG), the quote highlighted: by the characters
-    of its text layer, or by the lines OCR found on a scanned page. Returns how many boxes were drawn."""
+def page_view(path: Path, page: int, quote: str, out: Path, last: int | None = None) -> int:
+    """Pages page..last (1-based, at most three) of a PDF or image file drawn to out (PNG), one below the other,
+    the quote highlighted: by the characters of its text layer, or by the lines OCR found on a scanned page.
+    Returns how many boxes were drawn."""
     from .sources import sniff
     data = path.read_bytes()
     kind = sniff(data, path.suffix.lower())
     if kind not in ("pdf", "image"):
         raise BadFile(path.name, "只有 PDF、扫描件和图片可以查看原页")
-    cached = _load(cache_dir() / f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.json").get(str(page - 1))
-    if kind == "image" and cached is None:
-        cached = recognise(data, path.name, kind, [page - 1])[page - 1].to_dict()
-    request = {"view": True, "file": str(path), "kind": kind, "page": page - 1, "quote": quote, "out": str(out)}
-    if cached is not None and cached.get("boxes"):
-        request |= {"boxes": cached["boxes"], "size": cached["size"]}
+    cache = _load(cache_dir() / f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.json")
+    pages = list(range(page, min(last or page, page + 2) + 1))
+    drawn, parts = 0, []
     worker = Worker()
     try:
-        reply = worker.ask(request, timeout=60)
+        with tempfile.TemporaryDirectory(prefix="qa-view-") as tmp:
+            for n in pages:
+                cached = cache.get(str(n - 1))
+                if kind == "image" and cached is None:
+                    cached = recognise(data, path.name, kind, [n - 1])[n - 1].to_dict()
+                part = out if len(pages) == 1 else Path(tmp) / f"{n}.png"
+                request = {"view": True, "file": str(path), "kind": kind, "page": n - 1, "quote": quote, "out": str(part)}
+                if cached is not None and cached.get("boxes"):
+                    request |= {"boxes": cached["boxes"], "size": cached["size"]}
+                reply = worker.ask(request, timeout=60)
+                if "error" in reply:
+                    raise BadFile(path.name, f"第 {n} 页无法显示：{reply['error']}")
+                drawn += reply["highlighted"]
+                parts.append(part)
+            if len(parts) > 1:
+                _stack(parts, out)
     finally:
         worker.close()
-    if "error" in reply:
-        raise BadFile(path.name, f"第 {page} 页无法显示：{reply['error']}")
-    return reply["highlighted"]
+    return drawn
+
+
+def _stack(parts: list[Path], out: Path) -> None:
+    """Images one below the other with a grey rule between them, as pages lie in a viewer."""
+    from PIL import Image
+    images = [Image.open(p).convert("RGB") for p in parts]
+    width, rule = max(im.size[0] for im in images), 12
+    sheet = Image.new("RGB", (width, sum(im.size[1] for im in images) + rule * (len(images) - 1)), (200, 200, 200))
+    y = 0
+    for im in images:
+        sheet.paste(im, (0, y))
+        y += im.size[1] + rule
+    sheet.save(out, "PNG")

@@ -123,15 +123,24 @@ def _extent(box, words) -> list[float]:
 
 def _spaced(text: str, words) -> str:
     """The line's text with a space where the page has a gap, which the recogniser often drops:
-    「第一条　为了」 must not come back as 「第一条为了」, or the article is not seen."""
+    「第一条　为了」 must not come back as 「第一条为了」, or the article is not seen.
+
+    A gap is space beyond the line's usual one, measured against its character pitch (the distance
+    between neighbours' centres): single character boxes jitter by a third of a character, more
+    beside punctuation that sits in one corner of its cell, and an absolute threshold reads that
+    jitter as spaces (「医疗　单位」)."""
     runs = [(w[0], w[2][0][0], w[2][1][0]) for w in words or () if w[0].strip()]
-    if not runs or "".join(r[0] for r in runs) != text.replace(" ", ""):
+    if len(runs) < 2 or "".join(r[0] for r in runs) != text.replace(" ", ""):
         return text
+    pairs = list(zip(runs, runs[1:]))
+    centres = sorted((b[1] + b[2] - a[1] - a[2]) / 2 for a, b in pairs if len(a[0]) == len(b[0]) == 1)
     widths = sorted((x1 - x0) / len(t) for t, x0, x1 in runs if x1 > x0)
-    char = widths[len(widths) // 2] if widths else 0
+    pitch = centres[len(centres) // 2] if len(centres) >= 3 else widths[len(widths) // 2] if widths else 0
+    gaps = sorted(b[1] - a[2] for a, b in pairs)
+    usual = min(gaps[len(gaps) // 2], 0.3 * pitch)
     out = runs[0][0]
-    for (_, _, end), (t, start, _) in zip(runs, runs[1:]):
-        if char and start - end > 0.6 * char:
+    for (_, _, end), (t, start, _) in pairs:
+        if pitch and start - end - usual > 0.6 * pitch:
             out += " " if out[-1].isascii() and t[0].isascii() else "\u3000"
         out += t
     return out
@@ -159,7 +168,9 @@ def main() -> None:
             else:
                 image = _image(request)
                 if engine is None:
-                    engine = RapidOCR(params={"Global.log_level": "error"})
+                    # No line-direction classifier: on upright scans it flips a whole line now and then
+                    # and the line comes back as one wrong character (bench/ocr.py found it).
+                    engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
                 out = engine(np.asarray(image), return_word_box=True)
                 boxes = [] if out.boxes is None else [
                     [*_extent(b, words), _spaced(t, words), float(s)]

@@ -105,7 +105,9 @@ def drop_furniture(pages: list[list[str]]) -> list[list[str]]:
     for p in pages:
         for ln in set(p[:2] + p[-2:]):
             edge[_DIGITS.sub("#", ln)] += 1
-    repeated = {k for k, c in edge.items() if len(pages) >= 3 and c >= max(3, 0.5 * len(pages)) and len(k) <= 40}
+    # on two pages the same short line at both edges is a running head already (a gazette's 「国务院公报」)
+    least = 2 if len(pages) == 2 else max(3, 0.5 * len(pages))
+    repeated = {k for k, c in edge.items() if len(pages) >= 2 and c >= least and len(k) <= 40}
     out = []
     for p in pages:
         keep = []
