@@ -41,7 +41,7 @@ L2 = 1.0
 # signal leaves the model and the rest are fitted again.
 SIGNS = {"dense": 1, "coverage": 1, "sentence_coverage": 1, "rare_coverage": 1, "unknown": -1, "margin": 1,
          "agreement": 1, "lexical": 1, "heading_coverage": 1, "document_agreement": 1, "dense_lift": 1,
-         "lexical_lift": 1, "library_heading": 1, "terms": 0}
+         "lexical_lift": 1, "terms": 0}
 
 from bench.laws import part_of  # noqa: E402
 

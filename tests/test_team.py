@@ -123,6 +123,12 @@ def test_admin_uploads_and_removes_through_the_api(team_server, tmp_path):
     assert "已加入" in status and (user_dir / f.name).exists()
     reader = Client(url, auth=READER, verbose=False)
     assert "每年年检一次" in reader.predict("养犬登记多久年检一次？", api_name="/ask")["answer"]
+    from tests.makedocs import make_image
+    photo = make_image(tmp_path / "接待规定照片.png")           # its first page, read by OCR in the server
+    status = admin.predict([handle_file(str(photo))], api_name="/upload")[0]
+    assert "已加入" in status and "文字识别" in status, status
+    assert "公函" in reader.predict("接待对象要向接待单位发送什么？", api_name="/ask")["answer"]
+    admin.predict(photo.name, api_name="/remove")
     admin.predict(f.name, api_name="/remove")
     assert not (user_dir / f.name).exists()
     after = reader.predict("养犬登记多久年检一次？", api_name="/ask")

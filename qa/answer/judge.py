@@ -53,7 +53,6 @@ class Evidence:
     # else the sentence itself (a news page's next sentence is on another subject)
     scopes: list[str] = field(default_factory=list)
     newest_year: int = 0             # the latest year the library mentions (0: unknown)
-    library_headings: str = ""       # every title and heading of the library, folded
 
 
 @dataclass
@@ -164,9 +163,6 @@ def signals_of(e: Evidence) -> dict[str, float]:
             "agreement": round(agreement(e.passage_ids), 3),
             "lexical": round(math.log1p(max(e.lexical, 0.0)), 4),
             "heading_coverage": round(coverage(w, e.headings, th), 3),
-            # a question on a subject no title or heading of the library names (商标 in a library without
-            # the trademark law) is seldom answered by a passing mention elsewhere
-            "library_heading": round(rare_coverage(w, e.library_headings, th), 3),
             "document_agreement": round(document_agreement(e.hit_docs), 3),
             "dense_lift": round(lift(e.hit_dense), 4),
             "lexical_lift": round(math.log1p(max(lift(e.hit_lexical), 0.0)), 4),

@@ -133,7 +133,7 @@ def _judge(ask: Ask, chosen: list[Sentence]) -> Judgement:
                           for h in ask.hits[:3]),
         hit_docs=[h.passage.doc_id for h in ask.hits[:5]],
         hit_dense=[h.dense for h in ask.hits], hit_lexical=[h.lexical for h in ask.hits],
-        newest_year=vocabulary.newest_year, library_headings=vocabulary.headings,
+        newest_year=vocabulary.newest_year,
         scopes=[s.hit.passage.text if s.hit.passage.kind == Kind.ARTICLE else s.read_as for s in chosen]))
 
 

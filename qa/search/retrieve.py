@@ -113,8 +113,7 @@ class Retriever:
         self.searchable = np.array([p.kind not in HEADINGS and
                                     (not p.version or p.version == latest.get(family.get(p.doc_id), p.version))
                                     for p in index.passages], dtype=bool)
-        self.vocabulary = Vocabulary(index.bm25, (p.text for p in index.passages),
-                                     {h for p in index.passages for h in (p.title, p.part, p.clause_title, *p.divisions)})
+        self.vocabulary = Vocabulary(index.bm25, (p.text for p in index.passages))
         self._sentences: dict[int, list[int]] = {}
         for u, (row, _, _) in enumerate(index.units):
             self._sentences.setdefault(row, []).append(u)

@@ -69,10 +69,8 @@ class Thesaurus:
 class Vocabulary:
     """Idf, thesaurus and query expansion over one index's BM25 arrays and passages."""
 
-    def __init__(self, lexical: BM25Index, texts, headings=()):
+    def __init__(self, lexical: BM25Index, texts):
         self.lexical = lexical
-        # every title and heading of the library, folded: what its documents are about, as their authors put it
-        self.headings = fold("\n".join(sorted(set(headings))))
         self.thesaurus = Thesaurus(defined_terms(texts))
         # the judge weighs a word no document uses like a typical word, not like the rarest:
         # colloquial wordings (「心里不舒服」) are common, and coverage of the rest still decides
