@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa.errors import BadFile, BadQuestion, QAError
 from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
 from qa.ingest.sources import IMAGE_SUFFIXES
 from qa.ui import render
-from qa.ui.users import USERS_FILE, Accounts, is_loopback, load_users
+from qa.ui.guard import TrustedRequests, is_loopback, trusted_hosts
+from qa.ui.users import USERS_FILE, Accounts, LoginRefused, load_users
 
 log = logging.getLogger("qa.app")
 
@@ -58,9 +61,9 @@ class App:
         """The API endpoint: one question (with optional earlier turns) -> the answer as JSON
         (the schema of `qa.Answer.to_dict`, as in the README)."""
         try:
-            return self.qa.ask(question, k=int(k), history=history or []).to_dict()
-        except BadQuestion as e:
-            return {"question": question, "error": str(e)}
+            return self.qa.ask(question, k=k, history=history).to_dict()
+        except BadQuestion as e:     # a question too long is not echoed back whole
+            return {"question": question[:200] if isinstance(question, str) else "", "error": str(e)}
 
     def chat(self, message: str, history: list[dict], turns: list[dict], k: int, show_scores: bool):
         history = list(history or [])
@@ -137,8 +140,15 @@ class App:
                              desc=f"文字识别 {_name}：第 {done}/{total} 页，约剩 {left:.0f} 秒")
                 try:
                     with ocr.reporting(pages):
-                        stored, src = userdocs.store(path, name=name, folder=self.user_dir)
-                    messages.append(f"✅ 已加入：{stored.name}" + (f"（{src.via}）" if src.via else ""))
+                        stored, src, fresh = userdocs.store(path, name=name, folder=self.user_dir)
+                    wanted, via = userdocs.safe_name(name), (f"（{src.via}）" if src.via else "")
+                    if not fresh:
+                        messages.append(f"ℹ️ {stored.name} 已在文档中（内容相同），未重复加入")
+                    elif stored.name != wanted:
+                        messages.append(f"✅ 已加入：{stored.name}（已有同名文件 {wanted}，两份都保留；"
+                                        f"要替换旧文件，请先删除 {wanted}）{via}")
+                    else:
+                        messages.append(f"✅ 已加入：{stored.name}{via}")
                 except BadFile as e:
                     messages.append(f"❌ {e.name}：{e.reason}")
             progress(0.5, desc="正在更新索引……")
@@ -255,6 +265,25 @@ def build_ui(app: App) -> gr.Blocks:
     return demo
 
 
+def _login(accounts: Accounts):
+    """Gradio's auth callable: the throttle's refusal becomes 429 with its reason."""
+    async def check(name: str, password: str) -> bool:
+        from fastapi import HTTPException
+        try:
+            return await accounts.check(name, password)
+        except LoginRefused as e:
+            raise HTTPException(status_code=429, detail=str(e)) from None
+    return check
+
+
+def _end_sessions(demo, names: set[str]) -> None:
+    tokens = getattr(getattr(demo, "server_app", None), "tokens", {})
+    for token, user in list(tokens.items()):
+        if user in names:
+            tokens.pop(token, None)
+            log.info("已结束 %s 的登录会话（账号已删除或已修改）", user)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="政策文件问答：本地网页")
     ap.add_argument("--host", default="127.0.0.1", help="监听地址（默认只在本机）")
@@ -266,10 +295,12 @@ def main(argv=None) -> int:
     ap.add_argument("--user-dir", default=str(userdocs.USER_DIR), help="上传文档的保存目录")
     ap.add_argument("--users", default=str(USERS_FILE),
                     help=f"用户文件（默认 {USERS_FILE}，或环境变量 QA_USERS_FILE）；有用户时需要登录")
+    ap.add_argument("--trusted-host", action="append", default=[],
+                    help="别人访问本服务时用的域名或地址（可多次给出；本机地址和 --host 总是可以）")
     ap.add_argument("--workers", type=int, default=WORKERS, help="同时回答的问题数")
     args = ap.parse_args(argv)
     try:
-        accounts = Accounts(load_users(args.users))
+        accounts = Accounts(load_users(args.users), path=args.users)
     except QAError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
@@ -295,9 +326,15 @@ def main(argv=None) -> int:
     app = App(qa, user_dir, accounts)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))
+    if accounts:        # a removed user, a new password or role: their sessions end within a second
+        accounts.watch(lambda names: _end_sessions(demo, names))
+    hosts = trusted_hosts(args.host, args.trusted_host + os.environ.get("QA_TRUSTED_HOSTS", "").split(","))
+    # a share link is reached under the relay's name: there only the origin is checked
+    guard = [Middleware(TrustedRequests, hosts=None if args.share else hosts)]
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
+                app_kwargs={"middleware": guard},
                 js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",
-                auth=accounts.check if accounts else None,
+                auth=_login(accounts) if accounts else None,
                 auth_message="请用管理员分配的账号登录（读者可提问，管理员还可管理文档）。")
     return 0
 

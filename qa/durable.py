@@ -3,6 +3,7 @@ helper the index, uploaded documents and the accounts file all write through."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 
@@ -37,3 +38,21 @@ def write_atomic(path: str | Path, data: bytes, mode: int = 0o644) -> Path:
             tmp.unlink()
     fsync_path(path.parent)
     return path
+
+
+def write_new(path: str | Path, data: bytes, mode: int = 0o644) -> bool:
+    """Write the bytes to `path` only if no file has that name: written and flushed aside, then linked in,
+    which fails when the name exists (two writers of one name cannot both win). False if it existed."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")       # one per writer, threads too
+    try:
+        write_synced(tmp, data, mode)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    fsync_path(path.parent)
+    return True

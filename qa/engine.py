@@ -14,20 +14,57 @@ from .search import Retriever
 from .text import load_segmenter
 
 MAX_QUESTION = 500
+MAX_K = 50
+MAX_TURNS = 20          # earlier turns a follow-up may lean on; older ones are not read
+MAX_HISTORY = 400       # items a caller may send as history at all (chat messages and answers)
+# Direction overrides and isolates: shown back, 「‮」 would turn the rest of an answer around.
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def check_question(question) -> str:
     """The question, trimmed; BadQuestion with a reason a person understands otherwise."""
     if not isinstance(question, str):
         raise BadQuestion("问题必须是文本")
-    q = question.strip()
+    q = question.translate(_BIDI).strip()
     if not q:
         raise BadQuestion("问题为空：请输入一个问题")
     if len(q) > MAX_QUESTION:
         raise BadQuestion(f"问题太长（{len(q)} 字，上限 {MAX_QUESTION} 字）：请只保留要问的内容")
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\t\n" for c in q):
+    if any((unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\t\n") or c == "\ufffd" for c in q):
         raise BadQuestion("问题里有控制字符或无效字符：请检查编码后重新输入")
+    if not any(c.isalnum() for c in q):
+        raise BadQuestion("问题里没有字词（只有标点或符号）：请用文字写出要问的内容")
     return " ".join(q.split())
+
+
+def check_k(k) -> int:
+    """How many passages to retrieve: a whole number from 1 to MAX_K."""
+    try:
+        n = int(k)
+    except (TypeError, ValueError, OverflowError):
+        raise BadQuestion(f"k 必须是整数（收到 {str(k)[:20]!r}）") from None
+    if not 1 <= n <= MAX_K or (isinstance(k, float) and k != n):
+        raise BadQuestion(f"k 必须是 1 到 {MAX_K} 之间的整数")
+    return n
+
+
+def check_history(history) -> History:
+    """Earlier turns bounded like questions: a list of at most MAX_HISTORY items whose questions are
+    questions; only the last MAX_TURNS turns are read."""
+    if isinstance(history, History):
+        return History(history.exchanges[-MAX_TURNS:])
+    if history is None:
+        return History([])
+    if not isinstance(history, (list, tuple)):
+        raise BadQuestion("对话历史必须是列表")
+    if len(history) > MAX_HISTORY:
+        raise BadQuestion(f"对话历史太长（{len(history)} 条，上限 {MAX_HISTORY} 条）：请开始新的对话")
+    for item in history:
+        said = (item.get("content") if item.get("role") == "user" else item.get("question")) \
+            if isinstance(item, dict) else None
+        if isinstance(said, str) and len(said) > MAX_QUESTION:
+            raise BadQuestion(f"对话历史中的问题太长（{len(said)} 字，上限 {MAX_QUESTION} 字）")
+    return History(History.from_dict(list(history)).exchanges[-MAX_TURNS:])
 
 
 class QA:
@@ -75,12 +112,10 @@ class QA:
 
     def search(self, question: str, k: int = 10) -> list[Citation]:
         q = check_question(question)
-        return [citation(h, r) for r, h in enumerate(self.retriever.search(q, k), start=1)]
+        return [citation(h, r) for r, h in enumerate(self.retriever.search(q, check_k(k)), start=1)]
 
     def ask(self, question: str, k: int = 10, history: History | list | None = None) -> Answer:
         """The answer to one question; `history` holds earlier turns (a `History`, or earlier answers
         and chat messages as a list) so that 「它的第二款呢」 follows up the last one."""
-        q = check_question(question)
-        if not isinstance(history, History):
-            history = History.from_dict(history or [])
+        q, k, history = check_question(question), check_k(k), check_history(history)
         return answer(self.retriever, q, k=k, history=history)

@@ -54,3 +54,10 @@ def test_relations_command_as_json(real_qa, real_index_dir):
     out = run(["relations", "--json"], "", real_index_dir)
     rows = json.loads(out.stdout)
     assert any(r["reporter"] == "纪委书记" and r["clause"] == "（十四）" for r in rows)
+
+
+def test_bytes_that_are_not_utf8_never_reach_the_output(real_qa, real_index_dir):
+    out = subprocess.run([sys.executable, "-m", "qa", "ask", "--json", "-", "--index", str(real_index_dir)],
+                         input=b"\xff\xfe\xe9\x97\xae\xe9\xa2\x98\n", capture_output=True, cwd=ROOT, timeout=300)
+    row = json.loads(out.stdout.decode("utf-8"))         # strict: raises on a stray byte
+    assert "error" in row and row["question"].endswith("问题")

@@ -109,7 +109,7 @@ def test_broken_or_hostile_ofd_is_refused_with_a_reason(tmp_path, part, content,
 def test_wps_upload_is_converted_and_kept_as_it_came(tmp_path):
     wps = tmp_path / "会议纪要.wps"
     wps.write_bytes(make_doc(tmp_path / "rule.doc").read_bytes())
-    stored, src = userdocs.store(wps, folder=tmp_path / "user")
+    stored, src, _ = userdocs.store(wps, folder=tmp_path / "user")
     assert stored.read_bytes() == wps.read_bytes() and "LibreOffice" in src.via
     assert "第六条　接待单位发现接待对象提出超标准要求的" in src.text
 

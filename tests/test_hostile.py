@@ -61,6 +61,28 @@ def test_a_300_character_name_is_shortened_and_keeps_its_suffix(tmp_path):
     assert stored.suffix == ".txt" and len(stored.name.encode()) < 255 and stored.exists()
 
 
+@pytest.mark.parametrize("name", ["会议纪要.txt", "长" * 300 + ".txt"])
+def test_an_upload_under_a_taken_name_keeps_both_documents(tmp_path, name):
+    import threading
+    folder, sources = tmp_path / "user", []
+    for i in range(4):
+        sources.append(tmp_path / f"in{i}.txt")
+        sources[-1].write_text(f"第一条 第{i}份文件的内容。\n", encoding="utf-8")
+    first, _, fresh = userdocs.store(sources[0], name=name, folder=folder)
+    again, _, fresh_again = userdocs.store(sources[0], name=name, folder=folder)
+    assert fresh and not fresh_again and again == first             # the same bytes are not stored twice
+    stored = []
+    threads = [threading.Thread(target=lambda s=s: stored.append(userdocs.store(s, name=name, folder=folder)[0]))
+               for s in sources[1:]]                                  # admins uploading one name at once
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    texts = sorted(p.read_text(encoding="utf-8") for p in folder.iterdir())
+    assert texts == [f"第一条 第{i}份文件的内容。\n" for i in range(4)] and len(set(stored)) == 3
+    assert all(len(p.name.encode()) < 255 and p.suffix == ".txt" for p in folder.iterdir())
+
+
 def test_a_200_mb_upload_is_refused_before_it_is_read(tmp_path, monkeypatch):
     big = tmp_path / "big.pdf"
     with open(big, "wb") as f:          # sparse: 200 MB on paper, nothing on disk
@@ -106,3 +128,54 @@ def test_huge_or_control_character_questions_are_refused_clearly(hostile_qa, que
     with pytest.raises(BadQuestion):
         hostile_qa.ask(question)
     assert hostile_qa.ask("局长发现问题应当向谁报告？").passages      # and it keeps serving
+
+
+@pytest.mark.parametrize("history", [[{"role": "user", "content": "问" * 1_000_000}], [{"question": "问" * 600}],
+                                     [{"role": "user", "content": "局长"}] * 401, "上一轮的问题", 5])
+def test_history_is_bounded_like_questions(hostile_qa, history):
+    with pytest.raises(BadQuestion, match="对话历史"):
+        hostile_qa.ask("局长发现问题应当向谁报告？", history=history)
+
+
+@pytest.mark.parametrize("k", ["abc", 0, 10**9, 2.5, None, float("nan")])
+def test_k_is_a_whole_number_in_range(hostile_qa, k):
+    with pytest.raises(BadQuestion, match="k 必须"):
+        hostile_qa.ask("局长发现问题应当向谁报告？", k=k)
+
+
+def test_punctuation_alone_is_not_a_question(hostile_qa):
+    with pytest.raises(BadQuestion, match="没有字词"):
+        hostile_qa.ask("？？？！！！。。。")
+
+
+def test_direction_overrides_never_come_back_in_an_answer(hostile_qa):
+    import json
+    res = hostile_qa.ask("\u202e局长发现问题应当向谁报告？\u2066")
+    shown = json.dumps(res.to_dict(), ensure_ascii=False)
+    assert res.passages and "\u202e" not in shown and "\u2066" not in shown
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file around the given objects (1 is the catalog), with a correct cross-reference table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
+def test_a_cyclic_or_5000_deep_page_tree_is_named_and_the_rest_loads(tmp_path):
+    catalog = b"<< /Type /Catalog /Pages 2 0 R >>"
+    cyclic = [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]
+    deep = [catalog, *(f"<< /Type /Pages /Kids [{i + 3} 0 R] /Count 1 >>".encode() for i in range(5000)),
+            b"<< /Type /Page /MediaBox [0 0 100 100] >>"]
+    (tmp_path / "cyclic.pdf").write_bytes(_pdf(cyclic))
+    (tmp_path / "deep.pdf").write_bytes(_pdf(deep))
+    (tmp_path / "good.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当为犬只办理登记。\n", encoding="utf-8")
+    corpus = load_corpus([tmp_path])
+    assert [d.source for d in corpus.documents] == ["good.txt"]
+    reasons = {e.name: str(e) for e in corpus.errors}
+    assert set(reasons) == {"cyclic.pdf", "deep.pdf"} and all("已损坏" in r for r in reasons.values()), reasons

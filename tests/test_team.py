@@ -1,4 +1,5 @@
 """A shared server: accounts and roles, refusal to start exposed without them, admin-only changes — on the real app."""
+import json
 import shutil
 import stat
 import subprocess
@@ -7,7 +8,8 @@ import time
 
 import pytest
 
-from qa.ui.users import Accounts, UsersError, add_user, hash_password, is_loopback, load_users, verify_password
+from qa.ui.guard import is_loopback
+from qa.ui.users import Accounts, UsersError, add_user, hash_password, load_users, remove_user, verify_password
 from tests.server import ROOT, running_app
 
 READER, ADMIN = ("lin", "reader-pass-1"), ("chen", "admin-pass-1")
@@ -29,13 +31,14 @@ def test_users_file_roles_and_permissions(tmp_path):
     text = path.read_text()
     assert READER[1] not in text and ADMIN[1] not in text
     accounts = Accounts(load_users(path))
-    assert accounts.check(*READER) and accounts.check(*ADMIN)
-    assert not accounts.check(READER[0], ADMIN[1]) and not accounts.check("nobody", READER[1])
+    assert accounts.verify(*READER) and accounts.verify(*ADMIN)
+    assert not accounts.verify(READER[0], ADMIN[1]) and not accounts.verify("nobody", READER[1])
     assert accounts.is_admin(ADMIN[0]) and not accounts.is_admin(READER[0])
     assert not accounts.is_admin(None) and not accounts.is_admin("nobody")
     assert Accounts({}).is_admin(None)        # loopback without accounts: the one local user
-    with pytest.raises(UsersError):
-        add_user("x", "short", path=path)
+    for weak in ("short", "12345678", "aaaaaaaaaa", "Password"):
+        with pytest.raises(UsersError):
+            add_user("x", weak, path=path)
     with pytest.raises(UsersError):
         add_user("../evil", "long enough pw", path=path)
     path.write_text("{not json")
@@ -43,9 +46,29 @@ def test_users_file_roles_and_permissions(tmp_path):
         load_users(path)
 
 
+def test_failed_logins_wait_longer_and_lock_until_a_new_password(tmp_path):
+    import asyncio
+    from qa.ui.users import LOCK_AFTER, LoginRefused
+    path = tmp_path / "users.json"
+    add_user(*READER, path=path)
+    accounts = Accounts(load_users(path), path=path)
+    for _ in range(5):
+        assert asyncio.run(accounts.check(READER[0], "wrong-password")) is False
+    with pytest.raises(LoginRefused, match="秒后再试"):
+        asyncio.run(accounts.check(*READER))             # the right password too: guessing is slowed down
+    accounts.failures[READER[0]] = [time.monotonic() - 1000] * LOCK_AFTER
+    with pytest.raises(LoginRefused, match="已锁定"):
+        asyncio.run(accounts.check(*READER))
+    time.sleep(0.01)
+    add_user(READER[0], "a-new-password-9", path=path)   # the admin sets a new password: the lock is lifted
+    assert accounts.refresh() == {READER[0]}
+    assert asyncio.run(accounts.check(READER[0], "a-new-password-9")) is True
+
+
 def test_loopback_addresses():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("::")
+    assert is_loopback("127.0.0.2") and not is_loopback("127.0.0.1.example.com")
 
 
 def test_users_command_writes_the_file(tmp_path):
@@ -188,3 +211,86 @@ def test_an_upload_over_the_limit_is_refused_by_the_server_and_it_keeps_serving(
         admin.predict([handle_file(str(big))], api_name="/upload")
     assert not (user_dir / "big.pdf").exists()
     assert admin.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")["found"]
+
+
+def _request(url: str, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None):
+    """(status, body) of one raw HTTP request, whatever the status."""
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(url.rstrip("/") + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode("utf-8", "replace")
+
+
+def test_a_foreign_host_name_is_refused_before_anything_runs(team_server):
+    """DNS rebinding: the attacker's name resolves to 127.0.0.1, so the request arrives with its Host."""
+    url, user_dir = team_server
+    assert _request(url, "/")[0] == 200
+    status, body = _request(url, "/", headers={"Host": "rebind.attacker.example"})
+    assert status == 400 and "不受信任的访问地址" in body
+    status, _ = _request(url, "/gradio_api/upload", "POST", {"Host": "127.0.0.1.attacker.example",
+                                                             "Content-Type": "multipart/form-data; boundary=x"},
+                         b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"planted.txt\"\r\n\r\n"
+                         b"\xe7\xac\xac\xe4\xb8\x80\xe6\x9d\xa1\r\n--x--\r\n")
+    assert status == 400 and not (user_dir / "planted.txt").exists()
+
+
+def test_a_change_sent_from_another_origin_is_refused(team_server):
+    """Another port or subdomain of the same site shares the cookie; its POST carries its own Origin."""
+    url, _ = team_server
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    join = json.dumps({"data": [], "fn_index": 0, "session_hash": "x"}).encode()
+    for origin in (f"http://127.0.0.1:{int(port) + 1}", "http://evil.example", "null"):
+        status, body = _request(url, "/gradio_api/queue/join", "POST",
+                                {"Origin": origin, "Content-Type": "application/json"}, join)
+        assert status == 403 and "其他网页" in body, (origin, status, body)
+    status, _ = _request(url, "/gradio_api/queue/join", "POST",
+                         {"Origin": url.rstrip("/"), "Content-Type": "application/json"}, join)
+    assert status != 403           # the page itself may (it is then asked to log in)
+
+
+def test_a_removed_user_is_logged_out_and_a_new_one_logs_in_without_a_restart(team_server):
+    from gradio_client import Client
+    url, user_dir = team_server
+    users = user_dir.parent / "users.json"
+    add_user("zhao", "zhao-password-7", path=users)
+    deadline = time.time() + 10
+    while True:                                      # the server reads the file again within a second
+        try:
+            zhao = Client(url, auth=("zhao", "zhao-password-7"), verbose=False)
+            break
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
+    assert zhao.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")["found"]
+    remove_user("zhao", path=users)
+    time.sleep(2.5)
+    with pytest.raises(Exception):
+        zhao.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")
+    with pytest.raises(Exception):
+        Client(url, auth=("zhao", "zhao-password-7"), verbose=False)
+
+
+def test_an_address_that_keeps_failing_to_log_in_waits():
+    """The middleware around a minimal login route (the real server's route answers 400 the same way)."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+    from qa.ui.guard import ADDRESS_FAILURES, TrustedRequests
+
+    async def login(request: Request):
+        form = await request.form()
+        return JSONResponse({}, status_code=200 if form["password"] == "right-password-1" else 400)
+
+    app = TrustedRequests(Starlette(routes=[Route("/login", login, methods=["POST"])]), hosts={"testserver"})
+    client = TestClient(app)
+    for i in range(ADDRESS_FAILURES):              # a different name each time: the per-name throttle never sees it
+        assert client.post("/login", data={"username": f"u{i}", "password": "guess"}).status_code == 400
+    refused = client.post("/login", data={"username": "lin", "password": "right-password-1"})
+    assert refused.status_code == 429 and "秒后再试" in refused.json()["error"]

@@ -124,6 +124,26 @@ def read_bytes(path: Path, name: str | None = None) -> bytes:
         raise BadFile(name, f"无法读取：{e.strerror or e}") from None
 
 
+_KIND_NAMES = {"pdf": "PDF", "docx": "Word 文档", "doc": "Word 文档", "ofd": "OFD 文件", "image": "图片"}
+
+
+def _read_safely(reader, data: bytes, name: str, kind: str) -> Extracted:
+    """A reader's result, or BadFile for whatever a broken file made its library raise: a cyclic page tree
+    (PdfiumError), a structure too deep, memory. The file is named; the rest of a batch or corpus loads."""
+    what = _KIND_NAMES.get(kind, "文件")
+    try:
+        return reader.read(data, name)
+    except BadFile:
+        raise
+    except MemoryError:
+        raise BadFile(name, f"{what}太大或结构异常，读取时内存不足") from None
+    except RecursionError:
+        raise BadFile(name, f"{what}结构嵌套过深，无法读取") from None
+    except Exception as e:  # noqa: BLE001 - pdfium, python-docx, PIL… each raise their own kinds
+        detail = str(e).strip()[:120] or type(e).__name__
+        raise BadFile(name, f"{what}已损坏，无法读取（{detail}）") from None
+
+
 def source_from_bytes(data: bytes, path: Path, name: str | None = None) -> SourceFile:
     """Decode or extract a file's text by what its bytes are (text, PDF, Word)."""
     name = name or path.name
@@ -135,8 +155,7 @@ def source_from_bytes(data: bytes, path: Path, name: str | None = None) -> Sourc
         text, enc = decode(data, name)
         got = Extracted(text)
     else:
-        got = reader_for(kind).read(data, name)
-        enc = kind
+        got, enc = _read_safely(reader_for(kind), data, name, kind), kind
     text = got.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if not text.strip():
         raise BadFile(name, "文件为空")

@@ -5,7 +5,7 @@ import os
 import re
 from pathlib import Path
 
-from ..durable import write_atomic
+from ..durable import write_new
 from ..errors import BadFile
 from .sources import BINARY, REFUSED, SUFFIXES, SourceFile, read_source
 
@@ -30,8 +30,9 @@ def add(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> P
     return store(path, name, folder)[0]
 
 
-def store(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> tuple[Path, SourceFile]:
-    """add(), also giving what was read: its `via` tells the user how the text was obtained."""
+def store(path: str | Path, name: str | None = None, folder: Path = USER_DIR) -> tuple[Path, SourceFile, bool]:
+    """add(), also giving what was read (its `via` tells the user how the text was obtained) and whether
+    the file is new: False when the very same bytes were there already under that name."""
     path = Path(path)
     target_name = safe_name(name or path.name)
     suffix = Path(target_name).suffix.lower()
@@ -47,13 +48,21 @@ def store(path: str | Path, name: str | None = None, folder: Path = USER_DIR) ->
         raise BadFile(target_name, f"文件过大（上限 {MAX_UPLOAD // 1024 // 1024} MB）")
     src = read_source(path, target_name)   # raises BadFile for broken, encrypted, scanned, binary files
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / target_name
     if src.encoding in BINARY:
         data = path.read_bytes()            # kept as it came: its pages are what citations point to
     else:
         data = src.text.encode("utf-8")     # text is stored as UTF-8 whatever it came in
-    write_atomic(target, data)
-    return target, src
+    # a name already taken keeps its document: the new one is stored beside it as 「名_2.pdf」
+    stem, n = Path(target_name).stem, 1
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES - 8:       # room for 「_123」 after shortening
+        stem = stem[:-1]
+    while True:
+        target = folder / (target_name if n == 1 else f"{stem}_{n}{Path(target_name).suffix}")
+        if target.is_file() and target.read_bytes() == data:
+            return target, src, False       # the same file again: nothing to add
+        if write_new(target, data):
+            return target, src, True
+        n += 1
 
 
 def remove(name: str, folder: Path = USER_DIR) -> None:

@@ -46,7 +46,8 @@ def cmd_ask(args) -> int:
             _print_answer(res)
         return 0
     for line in sys.stdin:
-        question = line.rstrip("\n")
+        # bytes that are not UTF-8 arrive as lone surrogates; they are never written back out
+        question = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         try:
             res = qa.ask(question, k=args.k)
             out = json.dumps(res.to_dict(), ensure_ascii=False) if args.json else res.text

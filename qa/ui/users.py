@@ -1,32 +1,35 @@
 """Who may use a shared server: a users file outside the repository, scrypt-salted password hashes, two roles."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import logging
+import math
 import os
 import secrets
+import threading
+import time
 from pathlib import Path
 
 from ..durable import write_atomic
 from ..errors import QAError
 
+log = logging.getLogger(__name__)
 ROLES = ("reader", "admin")
 # Outside the repository by default, so a commit or a copy of the project never carries accounts.
 USERS_FILE = Path(os.environ.get("QA_USERS_FILE") or Path.home() / ".config" / "qa-policy-zh" / "users.json")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # scrypt cost: ~50 ms per check on one core, 16 MiB of memory — slow for a guesser, fine for a login.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 MIN_PASSWORD = 8
+COMMON_PASSWORDS = frozenset("password password1 passw0rd qwertyuiop qwerty123 abcdefgh abcd1234 "
+                             "admin123 administrator iloveyou 1qaz2wsx a1b2c3d4 woaini1314".split())
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@")
 
 
 class UsersError(QAError):
     """The users file is unreadable or a user cannot be added as asked."""
-
-
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK or host.startswith("127.")
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -76,6 +79,8 @@ def add_user(name: str, password: str, admin: bool = False, path: str | Path | N
         raise UsersError("用户名只能用字母、数字和 _ . - @，最长 64 个字符")
     if len(password) < MIN_PASSWORD:
         raise UsersError(f"密码太短：至少 {MIN_PASSWORD} 个字符")
+    if password.isdigit() or len(set(password)) < 4 or password.lower() in COMMON_PASSWORDS:
+        raise UsersError("密码太容易猜到（纯数字、重复字符或常见密码）：请混用字母、数字和符号")
     users = load_users(path)
     users[name] = {"hash": hash_password(password), "role": "admin" if admin else "reader"}
     _write(path, users)
@@ -91,21 +96,96 @@ def remove_user(name: str, path: str | Path | None = None) -> None:
     _write(path, users)
 
 
-class Accounts:
-    """The users a server was started with: Gradio's `auth` callable and the role of a logged-in name."""
+class LoginRefused(QAError):
+    """Too many failed logins for a name: wait, or have an admin set a new password."""
 
-    def __init__(self, users: dict[str, dict]):
-        self.users = users
+
+# Failed logins per name: from the 5th on, each next try waits twice as long (2 s, 4 s … 15 min), and
+# after LOCK_AFTER the name is locked until an admin sets its password again (`qa users add NAME`).
+FREE_FAILURES, LOCK_AFTER, MAX_WAIT, FORGET_AFTER = 4, 20, 900.0, 3600.0
+
+
+class Accounts:
+    """The users of a shared server and Gradio's `auth` callable. The users file is read again when it
+    changes, so removing a user or changing a role or password takes effect at once (`watch`)."""
+
+    def __init__(self, users: dict[str, dict], path: str | Path | None = None):
+        self.users, self.path = users, Path(path) if path else None
+        self._stamp = self._file_stamp()
+        self.failures: dict[str, list[float]] = {}     # name -> times of failed logins, oldest first
+        self._lock = threading.Lock()
 
     def __bool__(self) -> bool:
         return bool(self.users)
 
-    def check(self, name: str, password: str) -> bool:
+    def _file_stamp(self):
+        try:
+            st = self.path.stat() if self.path else None
+            return (st.st_mtime_ns, st.st_size) if st else None
+        except OSError:
+            return None
+
+    def refresh(self) -> set[str]:
+        """Read the users file again if it changed; the names removed, or whose password or role changed."""
+        stamp = self._file_stamp()
+        if stamp == self._stamp:
+            return set()
+        try:
+            users = load_users(self.path)
+        except UsersError as e:
+            log.warning("用户文件无法读取，仍用原来的账号：%s", e)
+            return set()
+        with self._lock:
+            old, self.users, self._stamp = self.users, users, stamp
+            changed = {n for n, u in old.items() if users.get(n) != u}
+            for n in changed:
+                self.failures.pop(n, None)      # a new password lifts a lock
+        return changed
+
+    def watch(self, on_change, interval: float = 1.0) -> threading.Thread:
+        """Check the users file every `interval` seconds; on_change(names) ends those users' sessions."""
+        def loop():
+            while True:
+                time.sleep(interval)
+                changed = self.refresh()
+                if changed:
+                    on_change(changed)
+        thread = threading.Thread(target=loop, name="users-watch", daemon=True)
+        thread.start()
+        return thread
+
+    def wait_before(self, name: str, now: float | None = None) -> float:
+        """Seconds `name` must still wait before the next try (inf when locked)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = [t for t in self.failures.get(name, []) if now - t < FORGET_AFTER]
+            self.failures[name] = times
+        if len(times) >= LOCK_AFTER:
+            return math.inf
+        if len(times) <= FREE_FAILURES:
+            return 0.0
+        return max(0.0, times[-1] + min(MAX_WAIT, 2.0 ** (len(times) - FREE_FAILURES)) - now)
+
+    def verify(self, name: str, password: str) -> bool:
+        """The password check itself (scrypt, ~50 ms): the same cost for a name that does not exist."""
         user = self.users.get(name)
         if user is None:
-            hash_password(password)   # same cost either way: no probing for names by timing
+            hash_password(password)   # no probing for names by timing
             return False
         return verify_password(password, user["hash"])
+
+    async def check(self, name: str, password: str) -> bool:
+        """Gradio's login check: throttled per name, the hash computed off the event loop."""
+        wait = self.wait_before(name)
+        if wait == math.inf:
+            raise LoginRefused(f"账号 {name} 登录失败次数过多，已锁定：请管理员重新设置密码（qa users add {name}）")
+        if wait > 0:
+            raise LoginRefused(f"登录失败次数过多：请 {math.ceil(wait)} 秒后再试")
+        ok = await asyncio.to_thread(self.verify, name, password)
+        if not ok:
+            with self._lock:
+                self.failures.setdefault(name, []).append(time.monotonic())
+        return ok
 
     def is_admin(self, name: str | None) -> bool:
         """No accounts (a loopback server for one person): that person manages the documents."""
