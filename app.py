@@ -176,8 +176,11 @@ class App:
 
     def _after_change(self, messages):
         skipped = [f"⚠️ {e.name}：{e.reason}" for e in self.qa.index.errors]
-        status = "\n".join(messages + skipped) or "没有变化"
-        return (status, gr.update(choices=userdocs.listing(self.user_dir), value=None),
+        return ("\n".join(messages + skipped) or "没有变化", *self.fresh())
+
+    def fresh(self):
+        """The views of the documents as they are now: a page opened after an upload shows it."""
+        return (gr.update(choices=userdocs.listing(self.user_dir), value=None),
                 gr.update(choices=self.doc_choices()), self.outline_html(),
                 render.relations_table(self.relation_rows()))
 
@@ -190,7 +193,9 @@ class App:
 
 
 def build_ui(app: App) -> gr.Blocks:
-    with gr.Blocks(title="政策文件问答") as demo:
+    # files sent to Gradio's upload route are copied into the user folder at once; the copies Gradio keeps
+    # are deleted after half an hour
+    with gr.Blocks(title="政策文件问答", delete_cache=(900, 1800)) as demo:
         gr.Markdown("## 政策文件问答\n答案只摘自文档原文，每句都标注出处；文档中没有的内容会明确说明。全部在本机运行。")
         whoami = gr.Markdown("", elem_id="whoami")
         turns = gr.State([])
@@ -223,7 +228,7 @@ def build_ui(app: App) -> gr.Blocks:
                 to = gr.Textbox(label="报告对象包含", placeholder="如：上级纪委")
             rel_html = gr.HTML(render.relations_table(app.relation_rows()), elem_id="relations")
         with gr.Tab("文档"):
-            outline_html = gr.HTML(app.outline_html())
+            outline_html = gr.HTML(app.outline_html(), elem_id="outline")
             doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
             full_doc = gr.HTML("")
             with gr.Column(visible=not app.accounts, elem_id="admin") as admin_box:
@@ -261,6 +266,7 @@ def build_ui(app: App) -> gr.Blocks:
         remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs")
         rebuild.click(app.rebuild, None, changed, api_name="rebuild", concurrency_limit=1, concurrency_id="docs")
         demo.load(app.role_view, None, [admin_box, whoami], api_visibility="private")
+        demo.load(app.fresh, None, changed[1:], api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
 
@@ -274,6 +280,18 @@ def _login(accounts: Accounts):
         except LoginRefused as e:
             raise HTTPException(status_code=429, detail=str(e)) from None
     return check
+
+
+def _user_of(demo, headers: dict) -> str | None:
+    """The logged-in name behind a request's Gradio session cookie, if any."""
+    from http.cookies import CookieError, SimpleCookie
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:
+        return None
+    tokens = getattr(getattr(demo, "server_app", None), "tokens", {})
+    return next((tokens[m.value] for name, m in jar.items() if name.startswith("access-token") and m.value in tokens), None)
 
 
 def _end_sessions(demo, names: set[str]) -> None:
@@ -330,7 +348,8 @@ def main(argv=None) -> int:
         accounts.watch(lambda names: _end_sessions(demo, names))
     hosts = trusted_hosts(args.host, args.trusted_host + os.environ.get("QA_TRUSTED_HOSTS", "").split(","))
     # a share link is reached under the relay's name: there only the origin is checked
-    guard = [Middleware(TrustedRequests, hosts=None if args.share else hosts)]
+    guard = [Middleware(TrustedRequests, hosts=None if args.share else hosts,
+                        may_upload=lambda headers: not accounts or accounts.is_admin(_user_of(demo, headers)))]
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
                 app_kwargs={"middleware": guard},
                 js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",

@@ -178,6 +178,13 @@ def test_upload_a_document_and_ask_about_it(page, server, tmp_path):
     page.screenshot(path=str(SHOTS / "4-upload.png"), full_page=True)
     page.get_by_role("tab", name="问答").click()
     ask(page, "厨余垃圾应该投放到什么颜色的容器？", "绿色收集容器")
+    later = page.context.browser.new_page()  # a page opened after the upload shows the document
+    later.goto(server[0])
+    later.wait_for_selector("#question textarea", timeout=60000)
+    later.get_by_role("tab", name="文档").click()
+    later.wait_for_function("() => document.querySelector('#outline').innerText.includes('星海市垃圾分类管理办法')",
+                            timeout=30000)
+    later.close()
 
 
 def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, tmp_path):

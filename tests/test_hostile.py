@@ -179,3 +179,23 @@ def test_a_cyclic_or_5000_deep_page_tree_is_named_and_the_rest_loads(tmp_path):
     assert [d.source for d in corpus.documents] == ["good.txt"]
     reasons = {e.name: str(e) for e in corpus.errors}
     assert set(reasons) == {"cyclic.pdf", "deep.pdf"} and all("已损坏" in r for r in reasons.values()), reasons
+
+
+def test_a_pdf_page_that_inflates_past_memory_costs_only_the_worker(tmp_path, monkeypatch):
+    """290 KiB on disk, 150 MB of drawing operators inflated: pdfium needs gigabytes and aborts its process."""
+    import zlib
+    from qa.ingest import ocr
+    body = zlib.compress(b"0 0 m 1 1 l S\n" * 11_000_000, 9)
+    (tmp_path / "bomb.pdf").write_bytes(_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        f"<< /Length {len(body)} /Filter /FlateDecode >>\nstream\n".encode() + body + b"\nendstream"]))
+    (tmp_path / "good.txt").write_text("星海市养犬管理办法\n第一条 养犬人应当为犬只办理登记。\n", encoding="utf-8")
+    monkeypatch.setattr(ocr, "WORKER_MEMORY", 1024 << 20)
+    ocr._shared.close()                                # the next worker starts under the smaller limit
+    try:
+        corpus = load_corpus([tmp_path])
+    finally:
+        ocr._shared.close()
+    assert [d.source for d in corpus.documents] == ["good.txt"]
+    assert [e.name for e in corpus.errors] == ["bomb.pdf"] and "内存不足" in corpus.errors[0].reason

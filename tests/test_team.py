@@ -125,7 +125,7 @@ def test_reader_asks_but_cannot_change_documents_through_the_api(team_server, tm
     assert res["found"] and "上级纪委" in res["answer"]
     f = tmp_path / "reader_upload.txt"
     f.write_text("第一条 读者上传的文件。\n", encoding="utf-8")
-    with pytest.raises(Exception, match="管理员"):
+    with pytest.raises(Exception, match="403 Forbidden.*gradio_api/upload"):     # not even into Gradio's cache
         reader.predict([handle_file(str(f))], api_name="/upload")
     assert not (user_dir / "reader_upload.txt").exists()
     (user_dir / "kept.txt").write_text("第一条 管理员放入的文件。\n", encoding="utf-8")

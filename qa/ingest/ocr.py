@@ -11,6 +11,7 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +87,7 @@ class Worker:
         if not line:
             timed_out = not ready          # ready with nothing to read: the worker's end closed, it died
             self.close()
-            return {"error": f"识别超时（超过 {timeout:.0f} 秒）" if timed_out else "识别进程异常退出（可能内存不足）"}
+            return {"error": f"处理超时（超过 {timeout:.0f} 秒）" if timed_out else "处理进程异常退出（可能内存不足或文件异常）"}
         return json.loads(line)
 
     def close(self) -> None:
@@ -95,6 +96,20 @@ class Worker:
                 self.proc.kill()
             self.proc.wait()
             self.proc = None
+
+
+_shared, _shared_lock = Worker(), threading.Lock()
+READ_TIMEOUT = float(os.environ.get("QA_READ_TIMEOUT", 120))     # s for the text layer of one whole file
+
+
+def in_worker(request: dict, data: bytes, suffix: str, timeout: float | None = None) -> dict:
+    """One request about a file's bytes, answered by the worker process: a file that makes its library
+    abort, hang or exhaust memory costs that process, never this one. One worker serves every file in
+    turn (a fresh process per file would add its start-up to each); it is restarted after a death."""
+    with tempfile.TemporaryDirectory(prefix="qa-read-") as tmp, _shared_lock:
+        path = Path(tmp) / f"input{suffix}"
+        path.write_bytes(data)
+        return _shared.ask(request | {"file": str(path)}, timeout=READ_TIMEOUT if timeout is None else timeout)
 
 
 def recognise(data: bytes, name: str, kind: str, pages: list[int] | None = None) -> dict[int, OcrPage]:

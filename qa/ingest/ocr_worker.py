@@ -146,6 +146,21 @@ def _spaced(text: str, words) -> str:
     return out
 
 
+def _pdf_text(request: dict) -> dict:
+    from pathlib import Path
+    from ..errors import BadFile
+    from .readers import pdf_text
+    try:
+        pages, scanned = pdf_text(Path(request["file"]).read_bytes(), request["name"])
+    except BadFile as e:
+        return {"error": e.reason, "read": True}      # the file's own fault, said as the reader says it
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pdfium and its bindings raise several kinds on a broken file
+        return {"error": f"PDF 已损坏，无法读取（{str(e)[:120] or type(e).__name__}）", "read": True}
+    return {"pages": pages, "scanned": scanned}
+
+
 def main() -> None:
     import warnings
     from PIL import Image
@@ -155,19 +170,21 @@ def main() -> None:
     os.dup2(2, 1)                          # a library's print must not break the protocol
     logging.disable(logging.WARNING)       # rapidocr logs every model it loads
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import numpy as np
-    from rapidocr import RapidOCR
     engine = None
     for line in sys.stdin:
         request = json.loads(line)
         try:
             if request.get("frames"):
                 reply = {"frames": _frames(request["file"])}
+            elif request.get("pdf_text"):
+                reply = _pdf_text(request)
             elif request.get("view"):
                 reply = _view(request)
             else:
                 image = _image(request)
                 if engine is None:
+                    import numpy as np
+                    from rapidocr import RapidOCR
                     # No line-direction classifier: on upright scans it flips a whole line now and then
                     # and the line comes back as one wrong character (bench/ocr.py found it).
                     engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})

@@ -43,41 +43,56 @@ def display_width(line: str) -> int:
 
 
 class PdfReader(Reader):
-    """Text layer of each page (pypdfium2); page headers, footers and numbers dropped."""
+    """Text layer of each page (pypdfium2, in the worker process); page headers, footers and numbers dropped."""
 
     def read(self, data: bytes, name: str) -> Extracted:
-        import pypdfium2 as pdfium
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as e:
-            msg = str(e)
-            if "password" in msg.lower():
-                raise BadFile(name, "PDF 已加密（需要密码）：请先解除密码保护再上传") from None
-            raise BadFile(name, f"PDF 文件已损坏，无法打开（{msg}）") from None
-        try:
-            n = len(pdf)
-            if n == 0:
-                raise BadFile(name, "PDF 没有页面")
-            if n > MAX_PAGES:
-                raise BadFile(name, f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）")
-            pages, scanned = [], []
-            for i in range(n):
-                page = pdf[i]
-                try:
-                    text = page.get_textpage().get_text_range()
-                    # no text layer, or a stamped page number over a picture: a scan
-                    chars = len(re.sub(r"\s", "", text))
-                    if chars == 0 or (chars < MIN_PAGE_TEXT and _has_image(page)):
-                        scanned.append(i)
-                finally:
-                    page.close()
-                pages.append([ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
-        finally:
-            pdf.close()
+        from .ocr import in_worker
+        # pdfium aborts its whole process on some hostile files (a page inflating to 500 MB needs ~8 GB):
+        # it runs in the worker, under its memory and time limits
+        reply = in_worker({"pdf_text": True, "name": name}, data, ".pdf")
+        if "error" in reply:
+            raise BadFile(name, reply["error"] if reply.get("read") else f"PDF 无法读取：{reply['error']}")
+        pages, scanned = reply["pages"], reply["scanned"]
         recognised = _ocr(data, name, "pdf", scanned) if scanned else {}
         for i, page in recognised.items():
             pages[i] = list(page.lines)
         return _assemble(drop_furniture(pages), name, recognised)
+
+
+def pdf_text(data: bytes, name: str) -> tuple[list[list[str]], list[int]]:
+    """The text lines of every page of a PDF and the 0-based pages that are scans. Run in the worker."""
+    import pypdfium2 as pdfium
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        msg = str(e)
+        if "password" in msg.lower():
+            raise BadFile(name, "PDF 已加密（需要密码）：请先解除密码保护再上传") from None
+        raise BadFile(name, f"PDF 文件已损坏，无法打开（{msg}）") from None
+    try:
+        n = len(pdf)
+        if n == 0:
+            raise BadFile(name, "PDF 没有页面")
+        if n > MAX_PAGES:
+            raise BadFile(name, f"PDF 页数过多（{n} 页，上限 {MAX_PAGES} 页）")
+        pages, scanned = [], []
+        for i in range(n):
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError as e:
+                raise BadFile(name, f"PDF 已损坏，第 {i + 1} 页无法读取（{e}）") from None
+            try:
+                text = page.get_textpage().get_text_range()
+                # no text layer, or a stamped page number over a picture: a scan
+                chars = len(re.sub(r"\s", "", text))
+                if chars == 0 or (chars < MIN_PAGE_TEXT and _has_image(page)):
+                    scanned.append(i)
+            finally:
+                page.close()
+            pages.append([ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")])
+    finally:
+        pdf.close()
+    return pages, scanned
 
 
 def _has_image(page) -> bool:

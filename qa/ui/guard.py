@@ -56,11 +56,11 @@ ADDRESS_FAILURES, ADDRESS_WINDOW = 20, 300.0
 
 
 class TrustedRequests:
-    """ASGI middleware: 400 for an untrusted Host, 403 for a change sent from another origin, 429 for an
-    address that keeps failing to log in."""
+    """ASGI middleware: 400 for an untrusted Host, 403 for a change sent from another origin or a file sent
+    by someone who may not upload, 429 for an address that keeps failing to log in."""
 
-    def __init__(self, app, hosts: set[str] | None):
-        self.app = app
+    def __init__(self, app, hosts: set[str] | None, may_upload=None):
+        self.app, self.may_upload = app, may_upload      # may_upload(headers) -> bool: who may send files
         self.hosts = None if hosts is None else {h.lower() for h in hosts}     # None: any Host
         self.failed: dict[str, list[float]] = {}
 
@@ -76,7 +76,11 @@ class TrustedRequests:
         changes = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
         if changes and origin is not None and urlsplit(origin).netloc.lower() != host.lower():
             return await self._refuse(scope, send, 403, "拒绝来自其他网页的请求（Origin 与本站不同）")
-        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path", "").rstrip("/").endswith("/login"):
+        path = scope.get("path", "").rstrip("/")
+        if changes and path.endswith("/gradio_api/upload") and self.may_upload and not self.may_upload(headers):
+            # Gradio's own upload route takes any logged-in user's files (50 MB each, no count limit)
+            return await self._refuse(scope, send, 403, "只有管理员可以上传文件")
+        if scope["type"] == "http" and scope.get("method") == "POST" and path.endswith("/login"):
             return await self._login(scope, receive, send)
         return await self.app(scope, receive, send)
 
