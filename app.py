@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import html
 import logging
 import os
 import sys
@@ -16,6 +17,7 @@ from qa.errors import BadFile, BadQuestion, QAError
 from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
 from qa.ingest.sources import IMAGE_SUFFIXES
 from qa.ui import render
+from qa.ui.audit import ACTIONS, Audit, audit_path
 from qa.ui.guard import TrustedRequests, is_loopback, trusted_hosts
 from qa.ui.users import USERS_FILE, Accounts, LoginRefused, load_users
 
@@ -35,10 +37,11 @@ EXAMPLES = [
 class App:
     """State shared by every browser session: one engine, swapped whole when documents change."""
 
-    def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None):
+    def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None, audit: Audit | None = None):
         self.qa = qa
         self.user_dir = user_dir
         self.accounts = accounts or Accounts({})
+        self.audit = audit                  # with accounts: who changed what (qa/ui/audit.py)
         self.lock = threading.Lock()        # uploads and removals rebuild one at a time
 
     # -- roles ----------------------------------------------------------------
@@ -48,6 +51,19 @@ class App:
         name = getattr(request, "username", None)
         if not self.accounts.is_admin(name):
             raise gr.Error("只有管理员可以添加、删除文档或重建索引。", title="没有权限")
+
+    def _log(self, request, action: str, target: str = "", detail: str = "") -> None:
+        if self.audit is not None:
+            self.audit.record(getattr(request, "username", None) or "", action, target, detail)
+
+    def audit_view(self, request: gr.Request):
+        """The latest rows of the audit log, for admins only (a reader's page gets nothing)."""
+        if self.audit is None or not self.accounts.is_admin(getattr(request, "username", None)):
+            return ""
+        rows = "".join(f"<tr><td>{html.escape(r['at'])}</td><td>{html.escape(r['who'])}</td>"
+                       f"<td>{html.escape(ACTIONS.get(r['action'], r['action']))}</td>"
+                       f"<td>{html.escape(r['target'])}</td></tr>" for r in self.audit.recent(50))
+        return f"<table class='audit'><tr><th>时间（UTC）</th><th>谁</th><th>做了什么</th><th>对象</th></tr>{rows}</table>"
 
     def role_view(self, request: gr.Request):
         name = getattr(request, "username", None)
@@ -142,6 +158,8 @@ class App:
                     with ocr.reporting(pages):
                         stored, src, fresh = userdocs.store(path, name=name, folder=self.user_dir)
                     wanted, via = userdocs.safe_name(name), (f"（{src.via}）" if src.via else "")
+                    if fresh:
+                        self._log(request, "upload" if stored.name == wanted else "replace", stored.name, src.via)
                     if not fresh:
                         messages.append(f"ℹ️ {stored.name} 已在文档中（内容相同），未重复加入")
                     elif stored.name != wanted:
@@ -161,6 +179,7 @@ class App:
         with self.lock:
             try:
                 userdocs.remove(name or "", folder=self.user_dir)
+                self._log(request, "remove", name)
                 messages.append(f"已删除：{name}")
             except BadFile as e:
                 messages.append(f"❌ {e.name}：{e.reason}")
@@ -172,6 +191,7 @@ class App:
         self.require_admin(request)
         with self.lock:
             self.qa.reload()
+        self._log(request, "rebuild", detail=f"{len(self.qa.index.documents)} 篇文档")
         return self._after_change([f"索引已重建：{len(self.qa.index.documents)} 篇文档"])
 
     def _after_change(self, messages):
@@ -245,6 +265,9 @@ def build_ui(app: App) -> gr.Blocks:
                                        interactive=True, allow_custom_value=True)
                     remove = gr.Button("删除所选文档", variant="stop", elem_id="remove")
                     rebuild = gr.Button("重建索引", elem_id="rebuild")
+                if app.audit is not None:
+                    with gr.Accordion("审计日志（最近 50 条）", open=False):
+                        audit_html = gr.HTML("", elem_id="audit")
 
         chat_out = [chatbot, box, turns, last, sources, pick]
         send.click(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_name="chat")
@@ -262,23 +285,32 @@ def build_ui(app: App) -> gr.Blocks:
         doc_pick.change(app.show_doc, doc_pick, full_doc, api_visibility="private")
         changed = [status, mine, doc_pick, outline_html, rel_html]
         # Document changes run one at a time (concurrency_id) while answers go on in parallel.
-        upload.upload(app.upload, upload, changed, api_name="upload", concurrency_limit=1, concurrency_id="docs")
-        remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs")
-        rebuild.click(app.rebuild, None, changed, api_name="rebuild", concurrency_limit=1, concurrency_id="docs")
+        events = [upload.upload(app.upload, upload, changed, api_name="upload", concurrency_limit=1,
+                                concurrency_id="docs"),
+                  remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs"),
+                  rebuild.click(app.rebuild, None, changed, api_name="rebuild", concurrency_limit=1,
+                                concurrency_id="docs")]
+        if app.audit is not None:
+            for event in events:
+                event.then(app.audit_view, None, audit_html, api_visibility="private")
+            demo.load(app.audit_view, None, audit_html, api_visibility="private")
         demo.load(app.role_view, None, [admin_box, whoami], api_visibility="private")
         demo.load(app.fresh, None, changed[1:], api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
 
 
-def _login(accounts: Accounts):
-    """Gradio's auth callable: the throttle's refusal becomes 429 with its reason."""
+def _login(accounts: Accounts, audit: Audit):
+    """Gradio's auth callable: the throttle's refusal becomes 429 with its reason; every try is logged."""
     async def check(name: str, password: str) -> bool:
         from fastapi import HTTPException
         try:
-            return await accounts.check(name, password)
+            ok = await accounts.check(name, password)
         except LoginRefused as e:
+            audit.record(name[:64], "login_refused")
             raise HTTPException(status_code=429, detail=str(e)) from None
+        audit.record(name[:64], "login" if ok else "login_failed")
+        return ok
     return check
 
 
@@ -341,7 +373,8 @@ def main(argv=None) -> int:
         return 1
     # parsed once now, so an upload re-parses only the new file
     threading.Thread(target=qa.warm, name="warm-parse", daemon=True).start()
-    app = App(qa, user_dir, accounts)
+    audit = Audit(audit_path(args.users)) if accounts else None
+    app = App(qa, user_dir, accounts, audit)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))
     if accounts:        # a removed user, a new password or role: their sessions end within a second
@@ -353,7 +386,7 @@ def main(argv=None) -> int:
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
                 app_kwargs={"middleware": guard},
                 js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",
-                auth=_login(accounts) if accounts else None,
+                auth=_login(accounts, audit) if accounts else None,
                 auth_message="请用管理员分配的账号登录（读者可提问，管理员还可管理文档）。")
     return 0
 

@@ -1,9 +1,11 @@
 """Concurrent users on loopback: N clients x M questions against the real app; errors, differing answers, latency.
 
-    python bench/load.py [--clients 20] [--questions 5] [--index DIR]
+    python bench/load.py [--clients 20] [--questions 5] [--index DIR] [--upload-pages 20]
 
 Starts `app.py` on a free loopback port (never another host), asks every question once alone to get the
-single-user answer, then lets all clients ask at once and compares. Bounded: stops after --timeout seconds.
+single-user answer, then lets all clients ask at once and compares. With --upload-pages, an admin uploads a
+scanned PDF of that many pages (real regulation text, drawn by bench/ocr.py) while the clients keep asking
+until it is in. Bounded: stops after --timeout seconds.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 QUESTIONS = [
     "纪委书记发现班子成员有重要问题，应该向谁报告？",
     "班子开会意见分歧很大时还能表决吗？",
@@ -56,7 +59,8 @@ def start_app(index: str | None, port: int, user_dir: str, extra=()) -> subproce
     if index:
         cmd += ["--index", index]
     env = dict(os.environ, QA_USERS_FILE=os.path.join(user_dir, "no-users.json"), PYTHONUNBUFFERED="1")
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.path.join(user_dir, "..", f"qa-load-{port}.log"), "w")    # the app's own account of the run
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_up(url: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -111,6 +115,14 @@ class HttpClient:
         raise RuntimeError("the event stream ended without an answer")
 
 
+def scanned_pdf(path: Path, pages: int) -> Path:
+    from bench.ocr import DPI, draw, lay_out, sample
+    laid = (lay_out(*sample(1, 2)[0]) * pages)[:pages]
+    images = draw(laid, header="国务院公报")
+    images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=DPI)
+    return path
+
+
 def key(res: dict) -> str:
     """What must be identical between the single-user and the concurrent answer."""
     return json.dumps([res.get("answer"), res.get("found"), [(c["source"], c["start"], c["end"])
@@ -128,6 +140,8 @@ def main(argv=None) -> int:
                     help="every client asks questions never asked before (no cached query vectors)")
     ap.add_argument("--client", choices=["http", "gradio"], default="http",
                     help="http: the curl-style API (light); gradio: gradio_client (heavy on this machine's CPU)")
+    ap.add_argument("--upload-pages", type=int, default=0,
+                    help="meanwhile an admin uploads a scanned PDF of this many pages (OCR on the server)")
     args = ap.parse_args(argv)
     if args.client == "gradio":
         from gradio_client import Client
@@ -160,12 +174,16 @@ def main(argv=None) -> int:
                     with lock:
                         errors.append(f"connect: {e}")
                     return
-                for j in range(args.questions):
+                j = 0
+                while j < args.questions or uploading.is_set():
+                    j += 1
                     if time.time() > deadline:
                         return
+                    if j > args.questions:     # people asking while the upload runs, a second apart: Gradio
+                        time.sleep(1.0)        # keeps 2000 sessions, and every API call is one
                     q = QUESTIONS[(c + j) % len(QUESTIONS)]
                     if args.distinct:          # a question no one asked before: nothing cached
-                        q = f"{q[:-1]}（第{c + 1}位同事第{j + 1}问）？"
+                        q = f"{q[:-1]}（第{c + 1}位同事第{j}问）？"
                     t = time.perf_counter()
                     try:
                         got = key(cl.predict(q, api_name="/ask"))
@@ -179,6 +197,23 @@ def main(argv=None) -> int:
                         if q in expected and got != expected[q]:
                             differ.append(q)
 
+            uploading, upload_took = threading.Event(), []
+            if args.upload_pages:
+                scan = scanned_pdf(Path(user_dir).parent / f"qa-load-{port}.pdf", args.upload_pages)
+                uploading.set()
+
+                def upload() -> None:
+                    from gradio_client import Client as Gradio, handle_file
+                    t = time.perf_counter()
+                    try:
+                        status = Gradio(url, verbose=False).predict([handle_file(str(scan))], api_name="/upload")[0]
+                        upload_took.append((time.perf_counter() - t, status.splitlines()[0]))
+                    except BaseException as e:  # noqa: BLE001 - reported with the figures
+                        upload_took.append((time.perf_counter() - t, f"client gave up: {type(e).__name__} {e}"))
+                    finally:
+                        uploading.clear()
+
+                threading.Thread(target=upload, daemon=True).start()
             cpu0, self0 = cpu_seconds(proc.pid), time.process_time()
             threads = [threading.Thread(target=client, args=(c,)) for c in range(args.clients)]
             t0 = time.perf_counter()
@@ -188,12 +223,20 @@ def main(argv=None) -> int:
                 t.join(max(0.0, deadline - time.time()))
             wall = time.perf_counter() - t0
             server_cpu, client_cpu = cpu_seconds(proc.pid) - cpu0, time.process_time() - self0
+            if args.upload_pages:           # the stored file and the index that holds it, after the clients
+                stored = Path(user_dir) / scan.name
+                while not stored.exists() and time.time() < deadline:
+                    time.sleep(1)
+                print(f"upload stored: {stored.exists()}, {time.perf_counter() - t0:.0f} s after the clients started")
+                scan.unlink()
             if args.distinct:               # the single-user answers, asked afterwards one at a time
                 differ += [q for q, got in given.items() if key(solo.predict(q, api_name="/ask")) != got]
         finally:
             stop(proc)
-    asked = args.clients * args.questions
     lat = sorted(latencies)
+    asked = max(args.clients * args.questions, len(lat) + len(errors))
+    if upload_took:
+        print(f"upload of a {args.upload_pages}-page scanned PDF: {upload_took[0][0]:.0f} s ({upload_took[0][1]})")
     print(f"client: {args.client}")
     print(f"clients {args.clients} x questions {args.questions} = {asked} asked, {len(lat)} answered in {wall:.1f} s")
     print(f"errors {len(errors)}, answers differing from the single-user answer {len(differ)}")

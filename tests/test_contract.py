@@ -138,5 +138,6 @@ def test_index_states(tmp_path):
     want = {k: qindex.read_manifest(folder)[k] for k in ("format", "parser", "model", "dim", "corpus_hash")}
     assert saved_state(folder, want)[0] is IndexState.CURRENT
     assert saved_state(folder, {**want, "corpus_hash": "other"})[0] is IndexState.STALE
-    (folder / "manifest.json").write_text("{broken", encoding="utf-8")
-    assert saved_state(folder, want)[0] is IndexState.CORRUPT
+    for broken in ("{broken", "[]", '"manifest"', '{"checksums": [1, 2]}'):     # not JSON, or the wrong shape
+        (folder / "manifest.json").write_text(broken, encoding="utf-8")
+        assert saved_state(folder, want)[0] is IndexState.CORRUPT, broken

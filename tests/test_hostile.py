@@ -199,3 +199,9 @@ def test_a_pdf_page_that_inflates_past_memory_costs_only_the_worker(tmp_path, mo
         ocr._shared.close()
     assert [d.source for d in corpus.documents] == ["good.txt"]
     assert [e.name for e in corpus.errors] == ["bomb.pdf"] and "内存不足" in corpus.errors[0].reason
+
+
+def test_quotes_in_an_answer_are_shown_as_quotes():
+    shown = render.answer_markdown("依照《条例》的\"规定\"，It's done [1]")
+    assert "It's" in shown and '\\"规定\\"' not in shown and "&#x27;" not in shown and "&quot;" not in shown
+    assert "[\\[1\\]](#cite-1)" in shown

@@ -65,6 +65,19 @@ def test_failed_logins_wait_longer_and_lock_until_a_new_password(tmp_path):
     assert asyncio.run(accounts.check(READER[0], "a-new-password-9")) is True
 
 
+def test_the_audit_log_only_grows(tmp_path):
+    import sqlite3
+    from qa.ui.audit import Audit
+    log = Audit(tmp_path / "audit.sqlite3")
+    log.record("chen", "upload", "规定.pdf", "文字识别（OCR）：第 1 页")
+    log.record("lin", "login_failed")
+    assert [(r["who"], r["action"]) for r in log.recent()] == [("lin", "login_failed"), ("chen", "upload")]
+    for statement in ("UPDATE events SET who = 'x'", "DELETE FROM events"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            log._db.execute(statement)
+    assert len(Audit(tmp_path / "audit.sqlite3").recent()) == 2       # written for good, read back by a new one
+
+
 def test_loopback_addresses():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("::")
@@ -154,6 +167,11 @@ def test_admin_uploads_and_removes_through_the_api(team_server, tmp_path):
     admin.predict(photo.name, api_name="/remove")
     admin.predict(f.name, api_name="/remove")
     assert not (user_dir / f.name).exists()
+    logged = subprocess.run([sys.executable, "-m", "qa", "audit", "--json", "--users", str(user_dir.parent / "users.json")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    rows = [(r["who"], r["action"], r["target"]) for r in json.loads(logged.stdout)]
+    assert (ADMIN[0], "upload", f.name) in rows and (ADMIN[0], "remove", f.name) in rows
+    assert (ADMIN[0], "login", "") in rows and (READER[0], "login", "") in rows
     after = reader.predict("养犬登记多久年检一次？", api_name="/ask")
     assert not after["found"] and all("养犬" not in c["title"] for c in after["citations"] + after["passages"])
 
@@ -294,3 +312,18 @@ def test_an_address_that_keeps_failing_to_log_in_waits():
         assert client.post("/login", data={"username": f"u{i}", "password": "guess"}).status_code == 400
     refused = client.post("/login", data={"username": "lin", "password": "right-password-1"})
     assert refused.status_code == 429 and "秒后再试" in refused.json()["error"]
+
+
+def test_only_admins_see_the_audit_log_on_the_page(tmp_path):
+    from types import SimpleNamespace
+    from app import App
+    from qa.ui.audit import Audit
+    path = tmp_path / "users.json"
+    add_user(*READER, path=path)
+    add_user(*ADMIN, admin=True, path=path)
+    log = Audit(tmp_path / "audit.sqlite3")
+    log.record(ADMIN[0], "remove", "<b>规定</b>.pdf")
+    app = App(None, tmp_path, Accounts(load_users(path), path=path), log)
+    shown = app.audit_view(SimpleNamespace(username=ADMIN[0]))
+    assert "删除" in shown and "&lt;b&gt;规定&lt;/b&gt;.pdf" in shown and "<b>" not in shown
+    assert app.audit_view(SimpleNamespace(username=READER[0])) == "" == app.audit_view(None)

@@ -215,11 +215,14 @@ def recover(folder: str | Path) -> None:
 def read_manifest(folder: str | Path) -> dict:
     path = Path(folder) / "manifest.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as e:
         raise IndexCorrupt(f"{path} 无法读取：{e}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("checksums", {}), dict):
+        raise IndexCorrupt(f"{path} 格式不对（应为带 checksums 的 JSON 对象）")
+    return manifest
 
 
 def load(folder: str | Path, errors: list[BadFile] | None = None) -> Index:

@@ -169,6 +169,23 @@ def cmd_users(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """The shared server's log of logins and document changes, newest first."""
+    from .audit import ACTIONS, Audit, audit_path
+    from .users import USERS_FILE
+    path = audit_path(args.users or USERS_FILE)
+    if not path.exists():
+        print(f"还没有审计日志（{path}）：共享服务器有账号时才记录", file=sys.stderr)
+        return 0
+    rows = Audit(path).recent(args.limit)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(f"{r['at']}\t{r['who']}\t{ACTIONS.get(r['action'], r['action'])}\t{r['target']}\t{r['detail']}".rstrip())
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="qa", description="中文政策文件问答（本地、离线）")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -212,6 +229,12 @@ def main(argv=None) -> int:
     p.add_argument("--users", help="用户文件（默认 ~/.config/qa-policy-zh/users.json 或 QA_USERS_FILE）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", help="共享服务器的审计日志：谁在何时登录、上传、删除或重建了什么")
+    p.add_argument("--users", help="用户文件（日志在它旁边的 audit.sqlite3）")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
 
     args = ap.parse_args(argv)
     try:

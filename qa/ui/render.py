@@ -58,7 +58,8 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
 
 def answer_markdown(answer: str) -> str:
     """The chat message: the answer's own words (escaped), [n] turned into links to its source."""
-    safe = escape(answer).replace("\n", "  \n")
+    # quotes stay as they are: this is text, not an attribute, and 「&#x27;」 would have its # escaped below
+    safe = escape(answer, quote=False).replace("\n", "  \n")
     safe = re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", safe)
     return re.sub(r"\\\[(\d+)\\\]", r"[\[\1\]](#cite-\1)", safe)
 
