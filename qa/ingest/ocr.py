@@ -1,4 +1,4 @@
-"""Text of scanned pages and images: rapidocr in a worker process under memory and time limits, cached by file hash."""
+"""Untrusted files in a limited worker process: a PDF's text layer, and OCR of scans and images (cached by hash)."""
 from __future__ import annotations
 
 import contextlib
