@@ -1,10 +1,13 @@
 """A shared server: accounts and roles, refusal to start exposed without them, admin-only changes — on the real app."""
 import json
+import os
 import shutil
 import stat
 import subprocess
 import sys
 import time
+
+from pathlib import Path
 
 import pytest
 
@@ -185,8 +188,8 @@ def browser():
         yield b
 
 
-def log_in(browser, url: str, user: tuple[str, str]):
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
+def log_in(browser, url: str, user: tuple[str, str], context=None):
+    page = context.new_page() if context else browser.new_page(viewport={"width": 1360, "height": 900})
     page.goto(url)
     page.locator("input[type=text]").first.fill(user[0])
     page.locator("input[type=password]").first.fill(user[1])
@@ -327,3 +330,47 @@ def test_only_admins_see_the_audit_log_on_the_page(tmp_path):
     shown = app.audit_view(SimpleNamespace(username=ADMIN[0]))
     assert "删除" in shown and "&lt;b&gt;规定&lt;/b&gt;.pdf" in shown and "<b>" not in shown
     assert app.audit_view(SimpleNamespace(username=READER[0])) == "" == app.audit_view(None)
+
+
+ATTACK = """<script>
+const form = new FormData();
+form.append("files", new Blob(["第一条 植入的文件。"], {type: "text/plain"}), "NAME");
+fetch("TARGET/gradio_api/upload", {method: "POST", body: form, mode: "no-cors", credentials: "include"})
+  .then(() => { document.title = "sent"; }, e => { document.title = "failed " + e; });
+</script>"""
+
+
+def test_a_page_on_another_port_cannot_send_files_as_the_logged_in_admin(browser, team_server, tmp_path):
+    """The same site (127.0.0.1), another port: the browser sends the admin's cookie with a simple
+    cross-origin POST; the server must refuse it for its Origin."""
+    import functools
+    import http.server
+    import tempfile as tf
+    import threading
+    import uuid
+    from bench.load import free_port
+    url = team_server[0].rstrip("/")
+    gradio_files = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tf.gettempdir()) / "gradio")
+    context = browser.new_context()
+    try:
+        page = log_in(browser, url, ADMIN, context=context)
+        planted, own = f"planted-{uuid.uuid4().hex}.txt", f"own-{uuid.uuid4().hex}.txt"
+        (tmp_path / "attack.html").write_text(ATTACK.replace("TARGET", url).replace("NAME", planted), encoding="utf-8")
+        port = free_port()
+        site = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(
+            http.server.SimpleHTTPRequestHandler, directory=str(tmp_path)))
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        try:
+            attacker = context.new_page()
+            attacker.goto(f"http://127.0.0.1:{port}/attack.html")
+            attacker.wait_for_function("() => document.title !== ''", timeout=30000)
+        finally:
+            site.shutdown()
+        # the page itself, logged in the same way, may send a file: the check above is not vacuous
+        page.evaluate(f"""async () => {{ const f = new FormData();
+            f.append("files", new Blob(["第一条 本站的文件。"], {{type: "text/plain"}}), "{own}");
+            await fetch("/gradio_api/upload", {{method: "POST", body: f}}); }}""")
+        assert list(gradio_files.rglob(own)), "the page's own upload did not arrive"
+        assert not list(gradio_files.rglob(planted))
+    finally:
+        context.close()
