@@ -364,6 +364,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     user_dir = Path(args.user_dir)
     user_dir.mkdir(parents=True, exist_ok=True)
+    userdocs.sweep(user_dir)
     print("正在加载模型和索引（首次运行需要建立索引，约半分钟）……", flush=True)
     try:
         qa = QA(model=args.model, index_dir=args.index,

@@ -121,3 +121,16 @@ def test_truncated_index_file_is_reported_in_one_line_and_rebuilt(place, caplog)
         restart_and_check(corpus, user, index)
     warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warned) == 1 and "索引已损坏" in warned[0] and "units.faiss" in warned[0]
+
+
+def test_what_a_killed_write_left_behind_is_swept_later(tmp_path):
+    import os
+    import time
+    from qa.ingest import userdocs
+    old, fresh, doc = tmp_path / ".规定.txt.1a2b3c.part", tmp_path / ".规定.txt.4d5e6f.part", tmp_path / "规定.txt"
+    for p in (old, fresh, doc):
+        p.write_text("第一条 内容。\n", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    os.utime(doc, (time.time() - 7200, time.time() - 7200))
+    assert userdocs.sweep(tmp_path) == [old.name]
+    assert fresh.exists() and doc.exists() and not old.exists()

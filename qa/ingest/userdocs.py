@@ -76,3 +76,18 @@ def listing(folder: Path = USER_DIR) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+
+
+def sweep(folder: Path = USER_DIR, older_than: float = 3600.0) -> list[str]:
+    """Remove the hidden `.part` files a killed write left behind (never a stored document); returns their names.
+    Only old ones: a write in progress elsewhere keeps its file."""
+    import time
+    gone = []
+    for p in folder.glob(".*.part") if folder.is_dir() else ():
+        try:
+            if time.time() - p.stat().st_mtime > older_than:
+                p.unlink()
+                gone.append(p.name)
+        except OSError:
+            pass
+    return gone
