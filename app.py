@@ -158,14 +158,14 @@ class App:
                     with ocr.reporting(pages):
                         stored, src, fresh = userdocs.store(path, name=name, folder=self.user_dir)
                     wanted, via = userdocs.safe_name(name), (f"（{src.via}）" if src.via else "")
-                    if fresh:
-                        self._log(request, "upload" if stored.name == wanted else "replace", stored.name, src.via)
                     if not fresh:
                         messages.append(f"ℹ️ {stored.name} 已在文档中（内容相同），未重复加入")
                     elif stored.name != wanted:
+                        self._log(request, "upload_renamed", stored.name, src.via)
                         messages.append(f"✅ 已加入：{stored.name}（已有同名文件 {wanted}，两份都保留；"
                                         f"要替换旧文件，请先删除 {wanted}）{via}")
                     else:
+                        self._log(request, "upload", stored.name, src.via)
                         messages.append(f"✅ 已加入：{stored.name}{via}")
                 except BadFile as e:
                     messages.append(f"❌ {e.name}：{e.reason}")

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,          -- UTC, ISO 8601
     who TEXT NOT NULL,
-    action TEXT NOT NULL,      -- login, login_failed, login_refused, upload, replace, remove, rebuild
+    action TEXT NOT NULL,      -- login, login_failed, login_refused, upload, upload_renamed, remove, rebuild
     target TEXT NOT NULL DEFAULT '',
     detail TEXT NOT NULL DEFAULT ''
 );
@@ -20,7 +20,7 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events BEGIN SELE
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'append-only'); END;
 """
 ACTIONS = {"login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（次数过多）", "upload": "上传",
-           "replace": "上传（同名，两份都保留）", "remove": "删除", "rebuild": "重建索引"}
+           "upload_renamed": "上传（同名已有，另存，两份都保留）", "remove": "删除", "rebuild": "重建索引"}
 
 
 def audit_path(users_file: str | Path) -> Path:
