@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -18,7 +19,8 @@ from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
 from qa.ingest.sources import IMAGE_SUFFIXES
 from qa.ui import render
 from qa.ui.audit import ACTIONS, Audit, audit_path
-from qa.ui.guard import TrustedRequests, is_loopback, trusted_hosts
+from qa.ui.guard import TrustedRequests, is_loopback, session_token, trusted_hosts
+from qa.ui.sessions import Sessions
 from qa.ui.users import USERS_FILE, Accounts, LoginRefused, load_users
 
 log = logging.getLogger("qa.app")
@@ -314,24 +316,33 @@ def _login(accounts: Accounts, audit: Audit):
     return check
 
 
+def _tokens(demo) -> dict:
+    """Gradio's live session tokens (token -> name); the dict exists once the server runs."""
+    return getattr(getattr(demo, "server_app", None), "tokens", {})
+
+
 def _user_of(demo, headers: dict) -> str | None:
     """The logged-in name behind a request's Gradio session cookie, if any."""
-    from http.cookies import CookieError, SimpleCookie
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie", ""))
-    except CookieError:
-        return None
-    tokens = getattr(getattr(demo, "server_app", None), "tokens", {})
-    return next((tokens[m.value] for name, m in jar.items() if name.startswith("access-token") and m.value in tokens), None)
+    token = session_token(headers)
+    return _tokens(demo).get(token) if token else None
 
 
-def _end_sessions(demo, names: set[str]) -> None:
-    tokens = getattr(getattr(demo, "server_app", None), "tokens", {})
-    for token, user in list(tokens.items()):
-        if user in names:
-            tokens.pop(token, None)
-            log.info("已结束 %s 的登录会话（账号已删除或已修改）", user)
+def _keep_sessions(accounts: Accounts, sessions: Sessions, interval: float = 1.0) -> threading.Thread:
+    """Once a second: a removed user, a new password or role ends that user's sessions; the sessions table
+    follows the live tokens, and a `qa users logout` is carried out."""
+    def loop():
+        while True:
+            time.sleep(interval)
+            try:
+                changed = accounts.refresh()
+                for name in sessions.end(changed, "账号已删除或已修改") if changed else ():
+                    log.info("已结束 %s 的登录会话（账号已删除或已修改）", name)
+                sessions.sync()
+            except Exception:          # a locked or full disk must not end the watch
+                log.exception("登录会话记录失败")
+    thread = threading.Thread(target=loop, name="sessions", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv=None) -> int:
@@ -378,12 +389,15 @@ def main(argv=None) -> int:
     app = App(qa, user_dir, accounts, audit)
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))
-    if accounts:        # a removed user, a new password or role: their sessions end within a second
-        accounts.watch(lambda names: _end_sessions(demo, names))
+    sessions = Sessions(audit.path, lambda: _tokens(demo)) if accounts else None
+    if accounts:
+        _keep_sessions(accounts, sessions)
     hosts = trusted_hosts(args.host, args.trusted_host + os.environ.get("QA_TRUSTED_HOSTS", "").split(","))
     # a share link is reached under the relay's name: there only the origin is checked
     guard = [Middleware(TrustedRequests, hosts=None if args.share else hosts,
-                        may_upload=lambda headers: not accounts or accounts.is_admin(_user_of(demo, headers)))]
+                        may_upload=lambda headers: not accounts or accounts.is_admin(_user_of(demo, headers)),
+                        signed_in=(lambda headers: _user_of(demo, headers) is not None) if accounts else None,
+                        sessions=sessions)]
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
                 app_kwargs={"middleware": guard},
                 js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",

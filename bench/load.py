@@ -1,11 +1,13 @@
 """Concurrent users on loopback: N clients x M questions against the real app; errors, differing answers, latency.
 
-    python bench/load.py [--clients 20] [--questions 5] [--index DIR] [--upload-pages 20]
+    python bench/load.py [--clients 20] [--questions 5] [--index DIR] [--upload-pages 20] [--wrong-logins 80]
 
 Starts `app.py` on a free loopback port (never another host), asks every question once alone to get the
 single-user answer, then lets all clients ask at once and compares. With --upload-pages, an admin uploads a
 scanned PDF of that many pages (real regulation text, drawn by bench/ocr.py) while the clients keep asking
-until it is in. Bounded: stops after --timeout seconds.
+until it is in. With --wrong-logins, the server has accounts, every client logs in first, and 8 guessers
+send that many wrong passwords (each under a new name, so only the per-address throttle can stop them)
+while the clients ask. Bounded: stops after --timeout seconds.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,12 +56,12 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def start_app(index: str | None, port: int, user_dir: str, extra=()) -> subprocess.Popen:
+def start_app(index: str | None, port: int, user_dir: str, extra=(), users: str | None = None) -> subprocess.Popen:
     cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
            "--user-dir", user_dir, *extra]
     if index:
         cmd += ["--index", index]
-    env = dict(os.environ, QA_USERS_FILE=os.path.join(user_dir, "no-users.json"), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, QA_USERS_FILE=users or os.path.join(user_dir, "no-users.json"), PYTHONUNBUFFERED="1")
     log = open(os.path.join(user_dir, "..", f"qa-load-{port}.log"), "w")    # the app's own account of the run
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -85,8 +88,23 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def make(client_class, url: str):
-    return client_class(url) if client_class is HttpClient else client_class(url, verbose=False)
+READER = ("load-reader", "load-reader-pass-1")
+
+
+def make(client_class, url: str, auth: tuple[str, str] | None = None):
+    return client_class(url, auth) if client_class is HttpClient else client_class(url, auth=auth, verbose=False)
+
+
+def log_in(url: str, name: str, password: str) -> tuple[int, str]:
+    """(status, Cookie header) of one try at the login form."""
+    import urllib.error
+    import urllib.parse
+    body = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url.rstrip("/") + "/login", data=body), timeout=60) as r:
+            return r.status, "; ".join(v.split(";", 1)[0] for k, v in r.headers.items() if k.lower() == "set-cookie")
+    except urllib.error.HTTPError as e:
+        return e.code, ""
 
 
 class HttpClient:
@@ -94,15 +112,22 @@ class HttpClient:
     stream): what a script or another program would use, light enough that 20 of them on this
     machine measure the server rather than themselves."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, auth: tuple[str, str] | None = None):
         self.url = url.rstrip("/") + "/gradio_api/call/ask"
+        self.headers = {"Content-Type": "application/json"}
+        if auth:
+            status, cookie = log_in(url, *auth)
+            if status != 200:
+                raise RuntimeError(f"login refused: {status}")
+            self.headers["Cookie"] = cookie
 
     def predict(self, question: str, api_name: str = "/ask") -> dict:
         body = json.dumps({"data": [question, [], 5]}).encode()
-        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(self.url, data=body, headers=self.headers)
         with urllib.request.urlopen(req, timeout=60) as r:
             event_id = json.load(r)["event_id"]
-        with urllib.request.urlopen(f"{self.url}/{event_id}", timeout=60) as r:
+        with urllib.request.urlopen(urllib.request.Request(f"{self.url}/{event_id}", headers=self.headers),
+                                    timeout=60) as r:
             event = None
             for raw in r:
                 line = raw.decode("utf-8").rstrip("\n")
@@ -142,6 +167,8 @@ def main(argv=None) -> int:
                     help="http: the curl-style API (light); gradio: gradio_client (heavy on this machine's CPU)")
     ap.add_argument("--upload-pages", type=int, default=0,
                     help="meanwhile an admin uploads a scanned PDF of this many pages (OCR on the server)")
+    ap.add_argument("--wrong-logins", type=int, default=0,
+                    help="with accounts: meanwhile 8 guessers send this many wrong passwords")
     args = ap.parse_args(argv)
     if args.client == "gradio":
         from gradio_client import Client
@@ -151,40 +178,46 @@ def main(argv=None) -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as user_dir:
-        proc = start_app(args.index, port, user_dir)
+        auth = users = None
+        if args.wrong_logins:
+            from qa.ui.users import add_user
+            users, auth = os.path.join(user_dir, "..", f"qa-load-{port}-users.json"), READER
+            add_user(*READER, path=users)
+            add_user("load-admin", "load-admin-pass-1", admin=True, path=users)
+        proc = start_app(args.index, port, user_dir, users=users)
         try:
             t0 = time.perf_counter()
             wait_up(url, proc, args.timeout)
             print(f"app up in {time.perf_counter() - t0:.1f} s")
-            solo = make(Client, url)
+            solo = make(Client, url, auth)
             expected = {} if args.distinct else {q: key(solo.predict(q, api_name="/ask")) for q in QUESTIONS}
             given: dict[str, str] = {}
             t0 = time.perf_counter()
             for q in QUESTIONS:
                 solo.predict(q, api_name="/ask")
             single = (time.perf_counter() - t0) / len(QUESTIONS)
-            latencies, errors, differ = [], [], []
+            latencies, errors, differ, during = [], [], [], []
             lock = threading.Lock()
             deadline = time.time() + args.timeout
 
             def client(c: int) -> None:
                 try:
-                    cl = make(Client, url)
+                    cl = make(Client, url, auth)
                 except Exception as e:  # noqa: BLE001 - counted, not raised
                     with lock:
                         errors.append(f"connect: {e}")
                     return
                 j = 0
-                while j < args.questions or uploading.is_set():
+                while j < args.questions or uploading.is_set() or guessing.is_set():
                     j += 1
                     if time.time() > deadline:
                         return
-                    if j > args.questions:     # people asking while the upload runs, a second apart: Gradio
+                    if j > args.questions:     # people asking while the upload or guessing runs, a second apart: Gradio
                         time.sleep(1.0)        # keeps 2000 sessions, and every API call is one
                     q = QUESTIONS[(c + j) % len(QUESTIONS)]
                     if args.distinct:          # a question no one asked before: nothing cached
                         q = f"{q[:-1]}（第{c + 1}位同事第{j}问）？"
-                    t = time.perf_counter()
+                    t, busy = time.perf_counter(), uploading.is_set() or guessing.is_set()
                     try:
                         got = key(cl.predict(q, api_name="/ask"))
                     except Exception as e:  # noqa: BLE001
@@ -193,6 +226,8 @@ def main(argv=None) -> int:
                         continue
                     with lock:
                         latencies.append(time.perf_counter() - t)
+                        if busy:
+                            during.append(latencies[-1])
                         given[q] = got
                         if q in expected and got != expected[q]:
                             differ.append(q)
@@ -214,6 +249,21 @@ def main(argv=None) -> int:
                         uploading.clear()
 
                 threading.Thread(target=upload, daemon=True).start()
+            guessing, guessed = threading.Event(), []
+            if args.wrong_logins:
+                guessing.set()
+
+                def guesser(g: int) -> None:
+                    for n in range(g, args.wrong_logins, 8):
+                        t = time.perf_counter()
+                        status, _ = log_in(url, f"guess{n}", "wrong-password")
+                        with lock:
+                            guessed.append((status, time.perf_counter() - t))
+                    if len(guessed) >= args.wrong_logins:
+                        guessing.clear()
+
+                for g in range(8):
+                    threading.Thread(target=guesser, args=(g,), daemon=True).start()
             cpu0, self0 = cpu_seconds(proc.pid), time.process_time()
             threads = [threading.Thread(target=client, args=(c,)) for c in range(args.clients)]
             t0 = time.perf_counter()
@@ -235,6 +285,13 @@ def main(argv=None) -> int:
             stop(proc)
     lat = sorted(latencies)
     asked = max(args.clients * args.questions, len(lat) + len(errors))
+    if during:
+        print(f"asked while the upload or the guessing ran: {len(during)}, p50 {statistics.median(during):.3f} s, "
+              f"p95 {sorted(during)[int(0.95 * (len(during) - 1))]:.3f} s")
+    if guessed:
+        codes = Counter(s for s, _ in guessed)
+        print(f"wrong logins: {len(guessed)} sent, answers by status {dict(sorted(codes.items()))}, "
+              f"slowest {max(t for _, t in guessed):.2f} s")
     if upload_took:
         print(f"upload of a {args.upload_pages}-page scanned PDF: {upload_took[0][0]:.0f} s ({upload_took[0][1]})")
     print(f"client: {args.client}")

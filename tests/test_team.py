@@ -68,6 +68,25 @@ def test_failed_logins_wait_longer_and_lock_until_a_new_password(tmp_path):
     assert asyncio.run(accounts.check(READER[0], "a-new-password-9")) is True
 
 
+def test_an_admin_lifts_a_lock_without_logging_anyone_out(tmp_path):
+    import asyncio
+    from qa.ui.users import LOCK_AFTER, LoginRefused, unlock_user
+    path = tmp_path / "users.json"
+    add_user(*READER, path=path)
+    accounts = Accounts(load_users(path), path=path)
+    accounts.failures[READER[0]] = [time.monotonic()] * LOCK_AFTER
+    with pytest.raises(LoginRefused, match="qa users unlock lin"):
+        asyncio.run(accounts.check(*READER))
+    time.sleep(0.01)
+    run = subprocess.run([sys.executable, "-m", "qa", "users", "unlock", READER[0], "--users", str(path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert accounts.refresh() == set()            # the same password and role: the user's sessions go on
+    assert asyncio.run(accounts.check(*READER)) is True
+    with pytest.raises(UsersError):
+        unlock_user("nobody", path)
+
+
 def test_the_audit_log_only_grows(tmp_path):
     import sqlite3
     from qa.ui.audit import Audit
@@ -294,6 +313,55 @@ def test_a_removed_user_is_logged_out_and_a_new_one_logs_in_without_a_restart(te
         zhao.predict("纪委书记发现班子成员有重要问题，应该向谁报告？", api_name="/ask")
     with pytest.raises(Exception):
         Client(url, auth=("zhao", "zhao-password-7"), verbose=False)
+
+
+def _log_in(url: str, user: tuple[str, str]) -> str:
+    """The Cookie header a browser would send after logging in through the login form."""
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode({"username": user[0], "password": user[1]}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url.rstrip("/") + "/login", data=body), timeout=30) as r:
+        return "; ".join(v.split(";", 1)[0] for k, v in r.headers.items() if k.lower() == "set-cookie")
+
+
+def test_the_login_page_does_not_show_the_api_to_strangers(team_server):
+    url, _ = team_server
+    status, page = _request(url, "/")
+    assert status == 200 and "auth_required" in page
+    assert '"/ask"' not in page and '"/upload"' not in page and "gradio_api_info" in page
+    status, page = _request(url, "/", headers={"Cookie": _log_in(url, READER)})
+    assert status == 200 and '"/ask"' in page          # a logged-in reader gets the page and its API
+
+
+def test_sessions_are_listed_and_an_admin_ends_them(team_server):
+    from gradio_client import Client
+    url, user_dir = team_server
+    users = user_dir.parent / "users.json"
+
+    def sessions(*extra):
+        run = subprocess.run([sys.executable, "-m", "qa", "users", "sessions", "--users", str(users), "--json",
+                              *extra], capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    add_user("qian", "qian-password-3", path=users)
+    time.sleep(1.5)
+    qian = Client(url, auth=("qian", "qian-password-3"), verbose=False)
+    assert qian.predict("党费按什么比例缴纳？", api_name="/ask")["question"]
+    time.sleep(1.5)
+    mine = [r for r in sessions() if r["who"] == "qian"]
+    assert len(mine) == 1 and mine[0]["address"] == "127.0.0.1" and mine[0]["ended"] is None
+    assert len(mine[0]["id"]) == 16 and mine[0]["id"] not in _log_in(url, ("qian", "qian-password-3"))
+    time.sleep(1.5)
+    run = subprocess.run([sys.executable, "-m", "qa", "users", "logout", "qian", "--users", str(users)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0 and "有 2 个" in run.stdout, run.stdout + run.stderr
+    time.sleep(2.5)
+    with pytest.raises(Exception):
+        qian.predict("党费按什么比例缴纳？", api_name="/ask")
+    assert not [r for r in sessions() if r["who"] == "qian"]
+    ended = [r for r in sessions("--all") if r["who"] == "qian"]
+    assert len(ended) == 2 and {r["why"] for r in ended} == {"管理员结束"}
 
 
 def test_an_address_that_keeps_failing_to_log_in_waits():

@@ -144,18 +144,39 @@ def cmd_users(args) -> int:
     """Accounts for a shared server; the password is asked twice, or read from stdin."""
     import getpass
 
-    from .users import USERS_FILE, add_user, load_users, remove_user
+    from . import sessions
+    from .audit import audit_path
+    from .users import USERS_FILE, add_user, load_users, remove_user, unlock_user
     path = args.users or USERS_FILE
     if args.action == "list":
         for name, u in sorted(load_users(path).items()):
             print(f"{name}\t{u['role']}")
+        return 0
+    if args.action == "sessions":
+        rows = [r for r in sessions.listing(audit_path(path), everything=args.all) if not args.name or r["who"] == args.name]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+            return 0
+        if not rows:
+            print("没有会话记录" if args.all else "没有登录中的会话")
+        for r in rows:
+            state = f"已结束 {r['ended']}（{r['why']}）" if r["ended"] else "登录中"
+            print(f"{r['who']}\t{r['address'] or '?'}\t登录 {r['started']}\t最近 {r['last_seen']}\t{state}\t{r['id']}")
         return 0
     if not args.name:
         print("错误：请给出用户名", file=sys.stderr)
         return 2
     if args.action == "remove":
         remove_user(args.name, path)
-        print(f"已删除用户 {args.name}（{path}）")
+        print(f"已删除用户 {args.name}（{path}）；正在运行的服务器一秒内结束其会话")
+        return 0
+    if args.action == "unlock":
+        unlock_user(args.name, path)
+        print(f"已解锁 {args.name}：可以再次登录")
+        return 0
+    if args.action == "logout":
+        n = sessions.ask_end(audit_path(path), args.name)
+        print(f"正在运行的服务器一秒内结束 {args.name} 的全部会话（记录中登录中的有 {n} 个）")
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -222,12 +243,15 @@ def main(argv=None) -> int:
     p.add_argument("--if-missing", action="store_true", help="已转换过则跳过")
     p.set_defaults(func=cmd_model)
 
-    p = sub.add_parser("users", help="管理共享服务器的账号：users add 名字 [--admin] / users remove 名字 / users list")
-    p.add_argument("action", choices=["add", "remove", "list"])
+    p = sub.add_parser("users", help="管理共享服务器的账号：users add 名字 [--admin] / remove 名字 / list / "
+                                     "sessions [名字] [--all] / logout 名字 / unlock 名字")
+    p.add_argument("action", choices=["add", "remove", "list", "sessions", "logout", "unlock"])
     p.add_argument("name", nargs="?")
     p.add_argument("--admin", action="store_true", help="管理员：还可以上传、删除文档和重建索引")
     p.add_argument("--users", help="用户文件（默认 ~/.config/qa-policy-zh/users.json 或 QA_USERS_FILE）")
     p.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    p.add_argument("--all", action="store_true", help="sessions：也列出已结束的会话")
+    p.add_argument("--json", action="store_true", help="sessions：输出 JSON")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("audit", help="共享服务器的审计日志：谁在何时登录、上传、删除或重建了什么")

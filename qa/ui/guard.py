@@ -8,8 +8,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 import socket
 import time
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -50,6 +52,21 @@ def _host_of(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+def session_token(headers: dict) -> str | None:
+    """The Gradio session token in a request's cookie (named access-token…), if any."""
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except CookieError:
+        return None
+    return next((m.value for name, m in jar.items() if name.startswith("access-token")), None)
+
+
+# The page's HTML carries the whole API schema; a visitor who has not logged in gets the login form only.
+API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
+
+
 # Failed logins per client address (names are throttled in qa.ui.users): more than this many within
 # ADDRESS_WINDOW seconds and that address waits out the window.
 ADDRESS_FAILURES, ADDRESS_WINDOW = 20, 300.0
@@ -59,8 +76,10 @@ class TrustedRequests:
     """ASGI middleware: 400 for an untrusted Host, 403 for a change sent from another origin or a file sent
     by someone who may not upload, 429 for an address that keeps failing to log in."""
 
-    def __init__(self, app, hosts: set[str] | None, may_upload=None):
+    def __init__(self, app, hosts: set[str] | None, may_upload=None, signed_in=None, sessions=None):
         self.app, self.may_upload = app, may_upload      # may_upload(headers) -> bool: who may send files
+        self.signed_in = signed_in      # signed_in(headers) -> bool; None: no logins, nothing to hide
+        self.sessions = sessions        # .logged_in(token, address) and .seen(token) (qa.ui.sessions)
         self.hosts = None if hosts is None else {h.lower() for h in hosts}     # None: any Host
         self.failed: dict[str, list[float]] = {}
 
@@ -82,7 +101,29 @@ class TrustedRequests:
             return await self._refuse(scope, send, 403, "只有管理员可以上传文件")
         if scope["type"] == "http" and scope.get("method") == "POST" and path.endswith("/login"):
             return await self._login(scope, receive, send)
+        if self.sessions is not None and (token := session_token(headers)):
+            self.sessions.seen(token)
+        if (self.signed_in is not None and scope["type"] == "http" and scope.get("method") == "GET"
+                and path == "" and not self.signed_in(headers)):
+            return await self._without_api_info(scope, receive, send)
         return await self.app(scope, receive, send)
+
+    async def _without_api_info(self, scope, receive, send):
+        start, body = {}, []
+
+        async def holding(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            page = API_INFO.sub(NO_API_INFO, b"".join(body), count=1)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, holding)
 
     async def _login(self, scope, receive, send):
         address, now = (scope.get("client") or ("?",))[0], time.monotonic()
@@ -98,6 +139,11 @@ class TrustedRequests:
         async def watching(message):
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+                if message["status"] == 200 and self.sessions is not None:
+                    cookies = {"cookie": "; ".join(v.decode("latin-1").split(";", 1)[0]
+                                                   for k, v in message.get("headers", []) if k.lower() == b"set-cookie")}
+                    if token := session_token(cookies):
+                        self.sessions.logged_in(token, address)
             await send(message)
 
         await self.app(scope, receive, watching)

@@ -96,18 +96,34 @@ def remove_user(name: str, path: str | Path | None = None) -> None:
     _write(path, users)
 
 
+def unlock_user(name: str, path: str | Path | None = None) -> None:
+    """Lift the lock of a name that failed too often (the running server reads the file within a second)."""
+    path = Path(path or USERS_FILE)
+    users = load_users(path)
+    if name not in users:
+        raise UsersError(f"没有用户 {name}")
+    users[name]["unlocked"] = time.time()
+    _write(path, users)
+
+
+def _account(user: dict | None):
+    """What a session depends on: an unlock alone does not log anyone out."""
+    return None if user is None else (user.get("hash"), user.get("role"))
+
+
 class LoginRefused(QAError):
     """Too many failed logins for a name: wait, or have an admin set a new password."""
 
 
 # Failed logins per name: from the 5th on, each next try waits twice as long (2 s, 4 s … 15 min), and
-# after LOCK_AFTER the name is locked until an admin sets its password again (`qa users add NAME`).
+# after LOCK_AFTER the name is locked until an admin lifts it (`qa users unlock NAME`) or sets a new password.
 FREE_FAILURES, LOCK_AFTER, MAX_WAIT, FORGET_AFTER = 4, 20, 900.0, 3600.0
 
 
 class Accounts:
     """The users of a shared server and Gradio's `auth` callable. The users file is read again when it
-    changes, so removing a user or changing a role or password takes effect at once (`watch`)."""
+    changes (`refresh`, once a second in the server), so removing a user or changing a role or password
+    takes effect at once."""
 
     def __init__(self, users: dict[str, dict], path: str | Path | None = None):
         self.users, self.path = users, Path(path) if path else None
@@ -137,22 +153,10 @@ class Accounts:
             return set()
         with self._lock:
             old, self.users, self._stamp = self.users, users, stamp
-            changed = {n for n, u in old.items() if users.get(n) != u}
-            for n in changed:
-                self.failures.pop(n, None)      # a new password lifts a lock
-        return changed
-
-    def watch(self, on_change, interval: float = 1.0) -> threading.Thread:
-        """Check the users file every `interval` seconds; on_change(names) ends those users' sessions."""
-        def loop():
-            while True:
-                time.sleep(interval)
-                changed = self.refresh()
-                if changed:
-                    on_change(changed)
-        thread = threading.Thread(target=loop, name="users-watch", daemon=True)
-        thread.start()
-        return thread
+            for n, u in users.items():
+                if old.get(n) != u:
+                    self.failures.pop(n, None)      # a new password, or `qa users unlock`, lifts a lock
+        return {n for n, u in old.items() if _account(users.get(n)) != _account(u)}
 
     def wait_before(self, name: str, now: float | None = None) -> float:
         """Seconds `name` must still wait before the next try (inf when locked)."""
@@ -178,7 +182,7 @@ class Accounts:
         """Gradio's login check: throttled per name, the hash computed off the event loop."""
         wait = self.wait_before(name)
         if wait == math.inf:
-            raise LoginRefused(f"账号 {name} 登录失败次数过多，已锁定：请管理员重新设置密码（qa users add {name}）")
+            raise LoginRefused(f"账号 {name} 登录失败次数过多，已锁定：请管理员解锁（qa users unlock {name}）或重新设置密码")
         if wait > 0:
             raise LoginRefused(f"登录失败次数过多：请 {math.ceil(wait)} 秒后再试")
         ok = await asyncio.to_thread(self.verify, name, password)
