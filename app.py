@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import logging
 import os
+import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -17,8 +20,10 @@ from starlette.middleware import Middleware
 from qa.errors import BadFile, BadQuestion, QAError
 from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
 from qa.ingest.sources import IMAGE_SUFFIXES
-from qa.ui import render
-from qa.ui.audit import ACTIONS, Audit, audit_path
+from qa.ui import conversations, export, render
+from qa.ui.audit import ACTIONS, Audit
+from qa.ui.conversations import Conversations, NoConversation
+from qa.ui.db import database_path
 from qa.ui.guard import TrustedRequests, is_loopback, session_token, trusted_hosts
 from qa.ui.sessions import Sessions
 from qa.ui.users import USERS_FILE, Accounts, LoginRefused, load_users
@@ -39,11 +44,13 @@ EXAMPLES = [
 class App:
     """State shared by every browser session: one engine, swapped whole when documents change."""
 
-    def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None, audit: Audit | None = None):
+    def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None, audit: Audit | None = None,
+                 conversations: Conversations | None = None):
         self.qa = qa
         self.user_dir = user_dir
         self.accounts = accounts or Accounts({})
         self.audit = audit                  # with accounts: who changed what (qa/ui/audit.py)
+        self.conversations = conversations  # kept across reloads, per owner (qa/ui/conversations.py)
         self.lock = threading.Lock()        # uploads and removals rebuild one at a time
 
     # -- roles ----------------------------------------------------------------
@@ -83,9 +90,10 @@ class App:
         except BadQuestion as e:     # a question too long is not echoed back whole
             return {"question": question[:200] if isinstance(question, str) else "", "error": str(e)}
 
-    def chat(self, message: str, history: list[dict], turns: list[dict], k: int, show_scores: bool):
-        history = list(history or [])
-        turns = list(turns or [])
+    def chat(self, message: str, history: list[dict], turns: list[dict], conv: str | None, k: int,
+             show_scores: bool, request: gr.Request = None):
+        """One question in the chat: the answer is appended to the conversation, which is saved at once."""
+        history, turns = list(history or []), list(turns or [])
         res = self.ask(message, turns, k)
         if "error" in res:
             if (message or "").strip():
@@ -93,19 +101,45 @@ class App:
                 history.append({"role": "assistant", "content": f"⚠️ {render.answer_markdown(res['error'])}"})
             else:
                 gr.Warning(res["error"])
-        else:
-            history.append({"role": "user", "content": render.answer_markdown(message)})
-            history.append({"role": "assistant", "content": render.chat_message(res)})
-            turns.append(res)
-        choices = [(f"[{c['rank']}] {c['title'][:20]} {render.location(c)}", i)
-                   for i, c in enumerate(res.get("citations") or res.get("passages", [])[:5])]
-        return (history, "", turns, res, render.sources_panel(res, show_scores),
-                gr.update(choices=choices, value=None))
+            return (history, "", turns, None, render.sources_panel(res, show_scores), self._picks(None),
+                    conv, gr.update(), gr.update())
+        turns.append(res)
+        history += render.chat_history(turns[-1:], start=len(turns) - 1)
+        owner = self.owner(request)
+        try:
+            conv = conv or self.conversations.create(owner, message)
+            self.conversations.save(owner, conv, turns)
+        except NoConversation:          # deleted on another page meanwhile: this one goes on as a new one
+            conv = self.conversations.create(owner, message)
+            self.conversations.save(owner, conv, turns)
+        last = len(turns) - 1
+        return (history, "", turns, last, render.sources_panel(res, show_scores, last), self._picks(res),
+                conv, self.conversation_choices(owner, conv), json.dumps(self.plain(turns), ensure_ascii=False))
 
-    def view(self, result: dict | None, choice):
+    @staticmethod
+    def _picks(res: dict | None):
+        items = (res.get("citations") or res.get("passages", [])[:5]) if res else []
+        return gr.update(choices=[(f"[{c['rank']}] {c['title'][:20]} {render.location(c)}", i)
+                                  for i, c in enumerate(items)], value=None)
+
+    @staticmethod
+    def plain(turns: list[dict]) -> list[str]:
+        """Each answer as plain text with its sources written out: what the copy links put on the clipboard."""
+        return [export.plain_answer(r) for r in turns]
+
+    def open_citation(self, target: str, turns: list[dict], show_scores: bool):
+        """An [n] clicked in answer T (target 「cite-T-n@…」): the panel shows answer T's sources."""
+        m = re.fullmatch(r"cite-(\d+)-\d+(@\d+)?", target or "")
+        turn = int(m[1]) if m else -1
+        if not 0 <= turn < len(turns or []):
+            return gr.update(), gr.update(), gr.update()
+        return turn, render.sources_panel(turns[turn], show_scores, turn), self._picks(turns[turn])
+
+    def view(self, turns: list[dict], last: int | None, choice):
         hidden = gr.update(value=None, visible=False)
-        if not result or choice is None:
+        if last is None or choice is None or not 0 <= last < len(turns or []):
             return "", hidden
+        result = turns[last]
         items = result.get("citations") or result.get("passages", [])[:5]
         c = items[int(choice)]
         doc = self.qa.index.docs.get(c["doc_id"])
@@ -114,6 +148,85 @@ class App:
         quotes = [(q["doc_start"], q["doc_end"]) for q in c.get("quotes") or []]
         html = render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
         return html, self.page_image(c, doc, quotes)
+
+    # -- conversations ----------------------------------------------------------
+    @staticmethod
+    def owner(request) -> str:
+        """Whose conversations: the account; '' for the one local user of a loopback server."""
+        return getattr(request, "username", None) or ""
+
+    def conversation_choices(self, owner: str, value: str | None = None):
+        rows = self.conversations.listing(owner)
+        return gr.update(choices=[(f"{r['title']} · {r['updated'][:16].replace('T', ' ')} · {r['turns']} 问", r["id"])
+                                  for r in rows], value=value)
+
+    def _shown(self, conv: str | None, turns: list[dict], show_scores: bool = False):
+        """Everything the chat shows for a conversation: bubbles, context, sources panel, picks, copies,
+        and nothing of another one (passage view, page image, exported file)."""
+        last = len(turns) - 1 if turns else None
+        return (render.chat_history(turns), turns, last,
+                render.sources_panel(turns[last] if turns else None, show_scores, last),
+                self._picks(turns[last] if turns else None), conv,
+                json.dumps(self.plain(turns), ensure_ascii=False), "", gr.update(value=None, visible=False),
+                gr.update(value=None, visible=False))
+
+    def open_conversation(self, conv: str | None, show_scores: bool, request: gr.Request = None):
+        if not conv:
+            return self._shown(None, [], show_scores)
+        try:
+            data = self.conversations.load(self.owner(request), conv)
+        except NoConversation as e:
+            gr.Warning(str(e))
+            return self._shown(None, [], show_scores)
+        return self._shown(data["id"], data["turns"], show_scores)
+
+    def restore(self, request: gr.Request = None):
+        """A page (re)loaded: the owner's latest conversation, and the list of all of them."""
+        owner = self.owner(request)
+        rows = self.conversations.listing(owner, limit=1)
+        shown = self.open_conversation(rows[0]["id"] if rows else None, False, request)
+        return (*shown, self.conversation_choices(owner, shown[5]))
+
+    def new_conversation(self, request: gr.Request = None):
+        """Clear everything: bubbles, follow-up context, sources, the passage view (the saved one stays listed)."""
+        return (*self._shown(None, []), self.conversation_choices(self.owner(request)))
+
+    def rename_conversation(self, conv: str | None, title: str, request: gr.Request = None):
+        owner = self.owner(request)
+        if conv:
+            try:
+                self.conversations.rename(owner, conv, title)
+            except NoConversation as e:
+                gr.Warning(str(e))
+        return self.conversation_choices(owner, conv), ""
+
+    def delete_conversation(self, conv: str | None, confirmed: bool, request: gr.Request = None):
+        if conv and confirmed:
+            self.conversations.delete(self.owner(request), conv)
+            return self.new_conversation(request)
+        return (*([gr.update()] * 10), gr.update())
+
+    def export(self, conv: str | None, turns: list[dict], kind: str, request: gr.Request = None):
+        """The conversation as a Markdown or Word file to download."""
+        if not turns:
+            gr.Warning("对话还是空的：先提问，再导出。")
+            return gr.update(value=None, visible=False)
+        title = next((r["title"] for r in self.conversations.listing(self.owner(request)) if r["id"] == conv),
+                     None) or conversations.title_of(turns[0].get("question", ""))
+        folder = _export_folder()
+        name = userdocs.safe_name(title)[:40] or "对话"
+        if kind == "docx":
+            path = export.docx(title, turns, folder / f"{name}.docx")
+        else:
+            path = folder / f"{name}.md"
+            path.write_text(export.markdown(title, turns), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def export_markdown(self, conv: str | None, turns: list[dict], request: gr.Request = None):
+        return self.export(conv, turns, "md", request)
+
+    def export_word(self, conv: str | None, turns: list[dict], request: gr.Request = None):
+        return self.export(conv, turns, "docx", request)
 
     def page_image(self, c: dict, doc, quotes):
         """The cited page of a PDF, scan or photo with the quoted sentence framed, for checking against the paper."""
@@ -220,20 +333,32 @@ def build_ui(app: App) -> gr.Blocks:
     with gr.Blocks(title="政策文件问答", delete_cache=(900, 1800)) as demo:
         gr.Markdown("## 政策文件问答\n答案只摘自文档原文，每句都标注出处；文档中没有的内容会明确说明。全部在本机运行。")
         whoami = gr.Markdown("", elem_id="whoami")
-        turns = gr.State([])
-        last = gr.State(None)
+        turns = gr.State([])          # this conversation's answers: the follow-up context and what [n] opens
+        last = gr.State(None)         # which answer the sources panel shows
+        conv = gr.State(None)         # the saved conversation's id
         with gr.Tab("问答"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="对话", height=460, buttons=["copy"],
+                    with gr.Row(elem_id="conversations"):
+                        conv_pick = gr.Dropdown(choices=[], label="对话（保存在服务器上，刷新页面也在）", scale=4,
+                                                interactive=True, elem_id="conv-pick")
+                        new_chat = gr.Button("新对话", size="sm", scale=1, elem_id="new-chat")
+                    chatbot = gr.Chatbot(label="对话", height=460, buttons=[], elem_id="chat",
                                          placeholder="在下方输入问题，或点击示例问题。")
                     with gr.Row():
                         box = gr.Textbox(placeholder="例如：纪委书记发现班子成员有重要问题，应该向谁报告？",
                                          show_label=False, scale=5, max_lines=4, elem_id="question")
                         send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
                     gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-                    with gr.Row():
-                        clear = gr.Button("清空对话", size="sm")
+                    with gr.Accordion("管理对话：改名、导出、删除", open=False, elem_id="manage"):
+                        with gr.Row():
+                            title = gr.Textbox(placeholder="新的对话名称", show_label=False, scale=3, elem_id="conv-title")
+                            rename = gr.Button("改名", size="sm", scale=1, elem_id="rename")
+                        with gr.Row():
+                            to_md = gr.Button("导出 Markdown", size="sm", elem_id="export-md")
+                            to_docx = gr.Button("导出 Word", size="sm", elem_id="export-docx")
+                            drop = gr.Button("删除这个对话", size="sm", variant="stop", elem_id="delete-chat")
+                        exported = gr.File(visible=False, label="导出的文件", elem_id="exported")
                     with gr.Accordion("设置", open=False):
                         k = gr.Slider(1, 10, value=5, step=1, label="显示的来源段落数")
                         show_scores = gr.Checkbox(False, label="显示相关度分数")
@@ -243,6 +368,10 @@ def build_ui(app: App) -> gr.Blocks:
                     doc_view = gr.HTML("", elem_id="docview")
                     page_img = gr.Image(visible=False, type="pil", interactive=False, elem_id="pageimage",
                                         label="原页", buttons=["fullscreen"])
+            # written by the page's script (render.JS): an [n] of an earlier answer; the copy texts
+            cite_target = gr.Textbox(visible="hidden", elem_id="cite-target")
+            plain_store = gr.Textbox(visible="hidden", elem_id="plain-store")
+            confirmed = gr.Checkbox(visible="hidden", elem_id="confirmed")
         with gr.Tab("报告关系"):
             gr.Markdown("文档中“谁向谁报告/反映/汇报”的全部规定，可按报告人或报告对象筛选。")
             with gr.Row():
@@ -271,15 +400,24 @@ def build_ui(app: App) -> gr.Blocks:
                     with gr.Accordion("审计日志（最近 50 条）", open=False):
                         audit_html = gr.HTML("", elem_id="audit")
 
-        chat_out = [chatbot, box, turns, last, sources, pick]
-        send.click(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_name="chat")
-        box.submit(app.chat, [box, chatbot, turns, k, show_scores], chat_out, api_visibility="private")
-        clear.click(lambda: ([], [], None, render.sources_panel(None), gr.update(choices=[], value=None), ""),
-                    None, [chatbot, turns, last, sources, pick, doc_view], api_visibility="private").then(
-            lambda: gr.update(value=None, visible=False), None, page_img, api_visibility="private")
-        show_scores.change(lambda r, s: render.sources_panel(r, s), [last, show_scores], sources,
-                           api_visibility="private")
-        pick.change(app.view, [last, pick], [doc_view, page_img], api_visibility="private").then(
+        chat_in = [box, chatbot, turns, conv, k, show_scores]
+        chat_out = [chatbot, box, turns, last, sources, pick, conv, conv_pick, plain_store]
+        send.click(app.chat, chat_in, chat_out, api_name="chat")
+        box.submit(app.chat, chat_in, chat_out, api_visibility="private")
+        shown = [chatbot, turns, last, sources, pick, conv, plain_store, doc_view, page_img, exported]
+        for clearing in (new_chat.click, chatbot.clear):
+            clearing(app.new_conversation, None, [*shown, conv_pick], api_visibility="private")
+        conv_pick.input(app.open_conversation, [conv_pick, show_scores], shown, api_visibility="private")
+        rename.click(app.rename_conversation, [conv, title], [conv_pick, title], api_visibility="private")
+        drop.click(app.delete_conversation, [conv, confirmed], [*shown, conv_pick], api_visibility="private",
+                   js="(c, _) => [c, confirm('删除这个对话？删除后不能恢复。')]")
+        to_md.click(app.export_markdown, [conv, turns], exported, api_visibility="private")
+        to_docx.click(app.export_word, [conv, turns], exported, api_visibility="private")
+        cite_target.change(app.open_citation, [cite_target, turns, show_scores], [last, sources, pick],
+                          api_visibility="private").then(None, cite_target, None, js=render.OPEN_CARD)
+        show_scores.change(lambda t, n, s: render.sources_panel(t[n] if n is not None and n < len(t) else None, s, n),
+                           [turns, last, show_scores], sources, api_visibility="private")
+        pick.change(app.view, [turns, last, pick], [doc_view, page_img], api_visibility="private").then(
             None, None, None, js=render.SCROLL_TO_FOCUS)
         for field in (who, to):
             field.change(lambda a, b: render.relations_table(app.relation_rows(), a, b), [who, to], rel_html,
@@ -298,6 +436,7 @@ def build_ui(app: App) -> gr.Blocks:
             demo.load(app.audit_view, None, audit_html, api_visibility="private")
         demo.load(app.role_view, None, [admin_box, whoami], api_visibility="private")
         demo.load(app.fresh, None, changed[1:], api_visibility="private")
+        demo.load(app.restore, None, [*shown, conv_pick], api_visibility="private")
         gr.api(app.ask, api_name="ask")
     return demo
 
@@ -314,6 +453,21 @@ def _login(accounts: Accounts, audit: Audit):
         audit.record(name[:64], "login" if ok else "login_failed")
         return ok
     return check
+
+
+EXPORTS = Path(tempfile.gettempdir()) / "qa-export"
+
+
+def _export_folder() -> Path:
+    """A fresh folder for one export; those older than an hour (long since downloaded) are removed."""
+    EXPORTS.mkdir(exist_ok=True)
+    for old in EXPORTS.iterdir():
+        try:
+            if time.time() - old.stat().st_mtime > 3600:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(dir=EXPORTS))
 
 
 def _tokens(demo) -> dict:
@@ -385,8 +539,8 @@ def main(argv=None) -> int:
         return 1
     # parsed once now, so an upload re-parses only the new file
     threading.Thread(target=qa.warm, name="warm-parse", daemon=True).start()
-    audit = Audit(audit_path(args.users)) if accounts else None
-    app = App(qa, user_dir, accounts, audit)
+    audit = Audit(database_path(args.users)) if accounts else None
+    app = App(qa, user_dir, accounts, audit, Conversations(database_path(args.users)))
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))
     sessions = Sessions(audit.path, lambda: _tokens(demo)) if accounts else None

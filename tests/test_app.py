@@ -79,13 +79,22 @@ def ask(page, question: str, expect: str):
         raise
 
 
+def open_citation(page, n: int = 1, bot=None):
+    """Click [n] in an answer (the newest by default); the source card it opened."""
+    bot = bot or page.locator("[data-testid='bot']").last
+    link = bot.locator(f"a[href^='#cite-'][href$='-{n}']").first
+    target = link.get_attribute("href")[1:]
+    link.click()
+    cite = page.locator(f"#sources #{target}")
+    cite.wait_for(timeout=20000)
+    page.wait_for_function("id => document.getElementById(id)?.open", arg=target, timeout=20000)
+    return cite
+
+
 def test_ask_see_answer_and_open_its_citation(page):
     ask(page, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
     page.screenshot(path=str(SHOTS / "1-answer.png"), full_page=True)
-    bot = page.locator("[data-testid='bot']").last
-    bot.locator("a[href='#cite-1']").first.click()
-    cite = page.locator("#cite-1")
-    assert cite.get_attribute("open") is not None
+    cite = open_citation(page)
     assert "（十四）" in cite.inner_text()
     assert "向上级纪委和同级党委主要负责人报告" in cite.locator("mark").first.inner_text()
     # view the clause inside the whole document
@@ -97,6 +106,99 @@ def test_ask_see_answer_and_open_its_citation(page):
 
 def test_follow_up_in_the_same_chat(page):
     ask(page, "那如果不报告呢？", "依规依纪严肃追究责任")
+
+
+def _own_page(page, server, viewport=None, dark=False):
+    """A page in its own browser context (clipboard allowed), in a new conversation."""
+    ctx = page.context.browser.new_context(viewport=viewport or {"width": 1366, "height": 900},
+                                           color_scheme="dark" if dark else "light")
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=server[0].rstrip("/"))
+    pg = ctx.new_page()
+    pg.goto(server[0])
+    pg.wait_for_selector("#question textarea", timeout=60000)
+    pg.wait_for_timeout(1000)            # the latest conversation is restored on load
+    pg.click("#new-chat")
+    pg.wait_for_function("() => document.querySelectorAll(\"[data-testid='bot']\").length === 0", timeout=20000)
+    return pg
+
+
+def test_an_earlier_answers_citation_opens_its_own_source(page, server):
+    pg = _own_page(page, server)
+    try:
+        ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+        ask(pg, "太原疫情期间抽调了多少名市直机关干部下沉一线？", "825")
+        first, newest = pg.locator("[data-testid='bot']").nth(-2), pg.locator("[data-testid='bot']").last
+        cite = open_citation(pg, 1, first)           # the panel showed the newest answer's sources
+        assert "（十四）" in cite.locator("summary").inner_text() and "一把手" in cite.inner_text()
+        assert "第 1 个回答的出处" in pg.locator("#sources").inner_text()
+        pg.locator("#sources button.qa-copy").click()
+        copied = pg.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("纪委书记 → 上级纪委和同级党委主要负责人（报告）[1]"), copied
+        assert copied.endswith("出处：\n[1] 《中共中央关于加强对“一把手”和领导班子监督的意见》（十四）"), copied
+        assert "\\" not in copied and "#cite" not in copied and ".txt" not in copied
+        cite = open_citation(pg, 1, newest)
+        assert "政治生态" in cite.locator("summary").inner_text()
+        assert "第 2 个回答的出处" in pg.locator("#sources").inner_text()
+        newest.locator("a[href^='#copy-']").click()          # the link in the answer copies the same way
+        assert "825名市直机关干部" in pg.evaluate("navigator.clipboard.readText()")
+    finally:
+        pg.context.close()
+
+
+def test_a_conversation_is_kept_across_reloads_renamed_exported_and_deleted(page, server, tmp_path):
+    import docx
+    import urllib.request
+    pg = _own_page(page, server)
+    try:
+        ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+        ask(pg, "那如果不报告呢？", "依规依纪严肃追究责任")
+        pg.reload()
+        pg.wait_for_function("() => document.querySelectorAll(\"[data-testid='bot']\").length === 2", timeout=30000)
+        assert pg.locator("#conv-pick input").input_value().startswith("纪委书记发现班子成员有重要问题")
+        assert "（十四）" in open_citation(pg, 1, pg.locator("[data-testid='bot']").first).inner_text()
+        ask(pg, "它的第二款呢", "")                          # the follow-up context came back too
+        pg.locator("#manage").get_by_text("管理对话").click()
+        pg.fill("#conv-title textarea, #conv-title input", "纪检监察问答")
+        pg.click("#rename")
+        pg.wait_for_function("() => document.querySelector('#conv-pick input').value.startsWith('纪检监察问答')",
+                             timeout=20000)
+        pg.click("#export-docx")
+        link = pg.locator("#exported a").first
+        link.wait_for(timeout=30000)
+        href = link.get_attribute("href")
+        saved = tmp_path / "export.docx"
+        saved.write_bytes(urllib.request.urlopen(href if href.startswith("http") else server[0].rstrip("/") + href).read())
+        text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
+        assert text.startswith("纪检监察问答") and "1. 纪委书记发现班子成员有重要问题，应该向谁报告？" in text
+        assert "[1] 《中共中央关于加强对“一把手”和领导班子监督的意见》（十四）" in text
+        assert "「发现存在重要问题的，向上级纪委和同级党委主要负责人报告，全面准确反映情况。」" in text
+        pg.once("dialog", lambda d: d.dismiss())              # asked first; cancelled: nothing happens
+        pg.click("#delete-chat")
+        pg.wait_for_timeout(1500)
+        assert pg.locator("[data-testid='bot']").count() == 3
+        pg.once("dialog", lambda d: d.accept())
+        pg.click("#delete-chat")
+        pg.wait_for_function("() => document.querySelectorAll(\"[data-testid='bot']\").length === 0", timeout=20000)
+        assert not pg.locator("#exported").is_visible()
+        pg.locator("#conv-pick input").click()
+        pg.wait_for_selector("[role='option']", timeout=10000)
+        assert not [o for o in pg.locator("[role='option']").all_inner_texts() if "纪检监察问答" in o]
+    finally:
+        pg.context.close()
+
+
+def test_clearing_the_chat_clears_the_follow_up_context_and_the_sources(page, server):
+    pg = _own_page(page, server)
+    try:
+        ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+        pg.locator("#chat button[aria-label*='lear'], #chat button[title*='lear']").first.click()   # the trash icon
+        pg.wait_for_function("() => document.querySelectorAll(\"[data-testid='bot']\").length === 0", timeout=20000)
+        pg.wait_for_function("() => document.querySelector('#sources').innerText.includes('提问后，这里显示')",
+                             timeout=20000)
+        ask(pg, "那如果不报告呢？", "")
+        assert "第 1 个回答的出处" in pg.locator("#sources").inner_text()     # a new conversation, no context
+    finally:
+        pg.context.close()
 
 
 def test_not_found_is_visible(page):
@@ -198,10 +300,7 @@ def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, 
     assert (server[1] / "接待规定.pdf").read_bytes()[:5] == b"%PDF-"      # kept as uploaded, pages and all
     page.get_by_role("tab", name="问答").click()
     ask(page, "公务接待管理规定第六条第二款", "接待清单应当报本级财政部门备案")
-    bot = page.locator("[data-testid='bot']").last
-    bot.locator("a[href='#cite-1']").first.click()
-    cite = page.locator("#cite-1")
-    assert cite.get_attribute("open") is not None
+    cite = open_citation(page)
     summary = cite.locator("summary").inner_text()
     assert "第六条" in summary and "第二款" in summary and "第2页" in summary
     page.locator("#pick label").first.click()

@@ -1,10 +1,10 @@
-"""Who did what and when on a shared server: append-only rows in a SQLite database beside the accounts file."""
+"""Who did what and when on a shared server: append-only rows in the server database (qa/ui/db.py)."""
 from __future__ import annotations
 
-import sqlite3
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
+
+from .db import connect, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -23,26 +23,18 @@ ACTIONS = {"login": "登录", "login_failed": "登录失败", "login_refused": "
            "upload_renamed": "上传（同名已有，另存，两份都保留）", "remove": "删除", "rebuild": "重建索引"}
 
 
-def audit_path(users_file: str | Path) -> Path:
-    return Path(users_file).with_name("audit.sqlite3")
-
-
 class Audit:
     """One database, written from any thread; every write is committed before `record` returns."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")        # a crash mid-write loses at most that row
-        self._db.executescript(SCHEMA)
+        self._db = connect(self.path, SCHEMA)
         self._lock = threading.Lock()
 
     def record(self, who: str, action: str, target: str = "", detail: str = "") -> None:
-        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
             self._db.execute("INSERT INTO events (at, who, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-                             (at, who or "", action, target[:300], detail[:500]))
+                             (now(), who or "", action, target[:300], detail[:500]))
 
     def recent(self, limit: int = 200) -> list[dict]:
         """The latest rows, newest first."""

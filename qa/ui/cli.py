@@ -145,7 +145,7 @@ def cmd_users(args) -> int:
     import getpass
 
     from . import sessions
-    from .audit import audit_path
+    from .db import database_path
     from .users import USERS_FILE, add_user, load_users, remove_user, unlock_user
     path = args.users or USERS_FILE
     if args.action == "list":
@@ -153,7 +153,7 @@ def cmd_users(args) -> int:
             print(f"{name}\t{u['role']}")
         return 0
     if args.action == "sessions":
-        rows = [r for r in sessions.listing(audit_path(path), everything=args.all) if not args.name or r["who"] == args.name]
+        rows = [r for r in sessions.listing(database_path(path), everything=args.all) if not args.name or r["who"] == args.name]
         if args.json:
             print(json.dumps(rows, ensure_ascii=False, indent=1))
             return 0
@@ -175,7 +175,7 @@ def cmd_users(args) -> int:
         print(f"已解锁 {args.name}：可以再次登录")
         return 0
     if args.action == "logout":
-        n = sessions.ask_end(audit_path(path), args.name)
+        n = sessions.ask_end(database_path(path), args.name)
         print(f"正在运行的服务器一秒内结束 {args.name} 的全部会话（记录中登录中的有 {n} 个）")
         return 0
     if args.password_stdin:
@@ -192,9 +192,10 @@ def cmd_users(args) -> int:
 
 def cmd_audit(args) -> int:
     """The shared server's log of logins and document changes, newest first."""
-    from .audit import ACTIONS, Audit, audit_path
+    from .audit import ACTIONS, Audit
+    from .db import database_path
     from .users import USERS_FILE
-    path = audit_path(args.users or USERS_FILE)
+    path = database_path(args.users or USERS_FILE)
     if not path.exists():
         print(f"还没有审计日志（{path}）：共享服务器有账号时才记录", file=sys.stderr)
         return 0
@@ -255,7 +256,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("audit", help="共享服务器的审计日志：谁在何时登录、上传、删除或重建了什么")
-    p.add_argument("--users", help="用户文件（日志在它旁边的 audit.sqlite3）")
+    p.add_argument("--users", help="用户文件（日志在它旁边的 qa.sqlite3）")
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit)

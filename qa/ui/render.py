@@ -19,22 +19,51 @@ CSS = """
 .qa-doc {line-height:1.8;max-height:560px;overflow-y:auto;padding:8px 12px;border:1px solid #e5e7eb;border-radius:8px;white-space:pre-wrap}
 .qa-doc .focus {background:#eef2ff;outline:2px solid #6366f1;border-radius:4px}
 .qa-empty {color:#6b7280}
+.qa-for {color:#6b7280;font-size:.9em;margin:2px 0 6px;display:flex;gap:8px;align-items:center;justify-content:space-between}
+.qa-copy {border:1px solid #d1d5db;border-radius:6px;padding:2px 8px;background:transparent;cursor:pointer;white-space:nowrap}
+.qa-copy[data-copied]::after, a[href^="#copy-"][data-copied]::after {content:" ✓ 已复制"}
 .qa-notfound {border-left:4px solid #f59e0b;padding-left:8px}
 .qa-verdict {font-weight:600;margin:4px 0 8px} .qa-not_in_documents, .qa-partly {color:#b45309}
 table.qa-rel {border-collapse:collapse;width:100%} table.qa-rel td, table.qa-rel th {border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left;vertical-align:top}
 """
 
-# Opens the cited passage when an [n] marker in the chat is clicked.
+# An [n] in answer T links to #cite-T-n. If the sources panel shows answer T, the card opens; otherwise the
+# link is handed to the server through the hidden #cite-target box, which shows answer T in the panel
+# (OPEN_CARD then opens the card). A 「复制」 link copies answer T as plain text with its sources written
+# out, from the texts kept in the hidden #plain-store box (read at the click: the clipboard needs it).
 JS = """
 () => {
+  const copy = (text) => {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    const t = document.createElement('textarea');
+    t.value = text; document.body.appendChild(t); t.select(); document.execCommand('copy'); t.remove();
+  };
   document.addEventListener('click', (ev) => {
+    const c = ev.target.closest('a[href^="#copy-"], button[data-copy]');
+    if (c) {
+      ev.preventDefault();
+      const turn = c.dataset.copy ?? c.getAttribute('href').slice(6);
+      let texts = [];
+      try { texts = JSON.parse(document.querySelector('#plain-store textarea').value || '[]'); } catch (e) {}
+      if (texts[turn] !== undefined) { copy(texts[turn]); c.dataset.copied = '1'; setTimeout(() => delete c.dataset.copied, 1500); }
+      return;
+    }
     const a = ev.target.closest('a[href^="#cite-"]');
     if (!a) return;
-    const el = document.getElementById(a.getAttribute('href').slice(1));
-    if (el) { ev.preventDefault(); el.open = true; el.scrollIntoView({behavior: 'smooth', block: 'center'}); }
+    ev.preventDefault();
+    const id = a.getAttribute('href').slice(1);
+    const el = document.getElementById(id);
+    if (el) { el.open = true; el.scrollIntoView({behavior: 'smooth', block: 'center'}); return; }
+    const box = document.querySelector('#cite-target textarea');
+    if (box) { box.value = id + '@' + Date.now(); box.dispatchEvent(new Event('input', {bubbles: true})); }
   });
 }
 """
+
+# After the server has put the clicked answer in the panel: open and show the card asked for.
+OPEN_CARD = """(target) => { const id = (target || '').split('@')[0];
+  setTimeout(() => { const el = document.getElementById(id);
+    if (el) { el.open = true; el.scrollIntoView({behavior: 'smooth', block: 'center'}); } }, 100); }"""
 
 SCROLL_TO_FOCUS = "() => { setTimeout(() => document.querySelector('.qa-doc .focus')?.scrollIntoView({block: 'center'}), 150); }"
 
@@ -56,15 +85,17 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def answer_markdown(answer: str) -> str:
-    """The chat message: the answer's own words (escaped), [n] turned into links to its source."""
+def answer_markdown(answer: str, turn: int | None = None) -> str:
+    """The chat message: the answer's own words (escaped), [n] turned into links to its source in answer
+    `turn` (so an earlier answer's [1] opens that answer's source, not the newest one's)."""
     # quotes stay as they are: this is text, not an attribute, and 「&#x27;」 would have its # escaped below
     safe = escape(answer, quote=False).replace("\n", "  \n")
     safe = re.sub(r"([\\`*_{}\[\]()#+\-.!|>~])", r"\\\1", safe)
-    return re.sub(r"\\\[(\d+)\\\]", r"[\[\1\]](#cite-\1)", safe)
+    prefix = "" if turn is None else f"{int(turn)}-"
+    return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m[1]}\\]](#cite-{prefix}{m[1]})", safe)
 
 
-def chat_message(result: dict) -> str:
+def chat_message(result: dict, turn: int | None = None) -> str:
     """An answer as the chat shows it: the verdict first (seen with the answer at any screen width, not in
     a panel below it); a refusal's line on its own, with the related
     sentences folded under 「相关规定（不是答案）」 so that they never read as the answer."""
@@ -76,11 +107,21 @@ def chat_message(result: dict) -> str:
         head = (f"**判断：{escape(LABELS.get(verdict, verdict))}"
                 + (f"（缺：{escape(missing)}）" if missing and verdict == "partly" else "") + "**  \n")
     marker = f"\n{RELATED_HEADING}：\n"
+    tail = f"\n\n[复制答案和出处](#copy-{int(turn)})" if turn is not None else ""
     if result.get("found") or marker not in text:
-        return head + answer_markdown(text)
+        return head + answer_markdown(text, turn) + tail
     refusal, related = text.split(marker, 1)
-    return (head + answer_markdown(refusal) + f"\n\n<details><summary>{RELATED_HEADING}</summary>\n\n"
-            + answer_markdown(related) + "\n\n</details>")
+    return (head + answer_markdown(refusal, turn) + f"\n\n<details><summary>{RELATED_HEADING}</summary>\n\n"
+            + answer_markdown(related, turn) + "\n\n</details>" + tail)
+
+
+def chat_history(turns: list[dict], start: int = 0) -> list[dict]:
+    """The chat bubbles of a conversation's answers (numbered from `start`): each links to its own sources."""
+    out = []
+    for t, r in enumerate(turns, start):
+        out.append({"role": "user", "content": answer_markdown(r.get("question", ""))})
+        out.append({"role": "assistant", "content": chat_message(r, t)})
+    return out
 
 
 def _sources_line(c: dict) -> str:
@@ -99,10 +140,11 @@ def _variants(c: dict) -> str:
     return "".join(rows)
 
 
-def citation_card(c: dict, show_scores: bool, open_: bool = False, anchor: bool = True) -> str:
+def citation_card(c: dict, show_scores: bool, open_: bool = False, anchor: str | None = "") -> str:
+    """One source; `anchor` is the answer's prefix of its id (cite-T-n), None for no id."""
     spans = [(q["start"], q["end"]) for q in c.get("quotes") or []]
     score = f" · 相关度 {c['score']:.3f}" if show_scores else ""
-    ident = f" id='cite-{int(c['rank'])}'" if anchor else ""
+    ident = f" id='cite-{anchor}{int(c['rank'])}'" if anchor is not None else ""
     return (f"<details class='qa-cite'{ident}{' open' if open_ else ''}>"
             f"<summary>[{int(c['rank'])}] 《{escape(c['title'])}》 {escape(location(c))}</summary>"
             f"<div class='meta'>来源：{_sources_line(c)}{score}</div>"
@@ -119,22 +161,27 @@ def verdict_line(result: dict) -> str:
             + (f"（缺：{escape(missing)}）" if missing else "") + "</div>")
 
 
-def sources_panel(result: dict | None, show_scores: bool = False) -> str:
+def sources_panel(result: dict | None, show_scores: bool = False, turn: int | None = None) -> str:
+    """The sources of one answer (answer `turn` of the conversation), with a button to copy it."""
     if not result:
         return "<div class='qa-empty'>提问后，这里显示答案引用的原文段落；点击答案中的 [n] 可直接打开。</div>"
     if result.get("error"):
         return f"<div class='qa-notfound'>{escape(result['error'])}</div>"
-    parts = [verdict_line(result)]
+    anchor = "" if turn is None else f"{int(turn)}-"
+    parts = [f"<div class='qa-for'>第 {int(turn) + 1} 个回答的出处：{escape(result.get('question', '')[:60])}"
+             f"<button class='qa-copy' data-copy='{int(turn)}'>复制答案和出处</button></div>" if turn is not None else "",
+             verdict_line(result)]
     if result.get("citations"):
         # sentences quoted beside a refusal are related, not the answer: the heading says so
         parts.append("<h4>引用</h4>" if result.get("found") else "<h4>相关规定（不是答案）</h4>")
-        parts += [citation_card(c, show_scores, open_=(i == 0)) for i, c in enumerate(result["citations"])]
+        parts += [citation_card(c, show_scores, open_=(i == 0), anchor=anchor)
+                  for i, c in enumerate(result["citations"])]
     if not result.get("found"):
         parts.append("<div class='qa-notfound'>文档中没有直接回答这个问题的内容。以下段落可能相关：</div>")
     related = [p for p in result.get("passages", []) if p["text"] not in {c["text"] for c in result.get("citations", [])}]
     if related:
         parts.append("<h4>其他相关段落</h4>" if result.get("found") else "")
-        parts += [citation_card({**p, "quotes": []}, show_scores, anchor=False) for p in related[:5]]
+        parts += [citation_card({**p, "quotes": []}, show_scores, anchor=None) for p in related[:5]]
     return "".join(parts)
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
-from datetime import datetime, timezone
 from pathlib import Path
+
+from .db import connect, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -23,20 +23,8 @@ CREATE TABLE IF NOT EXISTS end_requests (who TEXT NOT NULL, at TEXT NOT NULL);
 COLUMNS = ("id", "who", "address", "started", "last_seen", "ended", "why")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def session_id(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(SCHEMA)
-    return db
 
 
 class Sessions:
@@ -45,13 +33,13 @@ class Sessions:
 
     def __init__(self, path: str | Path, tokens):
         self.path, self._tokens = Path(path), tokens
-        self._db = _connect(self.path)
+        self._db = connect(self.path, SCHEMA)
         self._lock = threading.Lock()
         self._addresses: dict[str, str] = {}     # session id -> the address it logged in from
         self._seen: dict[str, str] = {}          # session id -> last request, not yet written
         self._known: set[str] = set()
         with self._lock:         # a restart drops every token: sessions left open belong to the old process
-            self._db.execute("UPDATE sessions SET ended = ?, why = '服务器重启' WHERE ended IS NULL", (_now(),))
+            self._db.execute("UPDATE sessions SET ended = ?, why = '服务器重启' WHERE ended IS NULL", (now(),))
 
     @property
     def tokens(self) -> dict:
@@ -62,7 +50,7 @@ class Sessions:
 
     def seen(self, token: str) -> None:
         if token in self.tokens:
-            self._seen[session_id(token)] = _now()
+            self._seen[session_id(token)] = now()
 
     def end(self, names: set[str], why: str) -> list[str]:
         """End every session of these names at once; the names whose sessions were ended."""
@@ -73,19 +61,19 @@ class Sessions:
                 ended.append(name)
                 with self._lock:
                     self._db.execute("UPDATE sessions SET ended = ?, why = ? WHERE id = ? AND ended IS NULL",
-                                     (_now(), why, session_id(token)))
+                                     (now(), why, session_id(token)))
         return ended
 
     def sync(self) -> None:
         live = {session_id(t): (t, name) for t, name in list(self.tokens.items())}
-        now = _now()
+        at = now()
         with self._lock:
             for sid in live.keys() - self._known:
                 self._db.execute("INSERT OR IGNORE INTO sessions (id, who, address, started, last_seen) "
-                                 "VALUES (?, ?, ?, ?, ?)", (sid, live[sid][1], self._addresses.pop(sid, ""), now, now))
+                                 "VALUES (?, ?, ?, ?, ?)", (sid, live[sid][1], self._addresses.pop(sid, ""), at, at))
             for sid in self._known - live.keys():
                 self._db.execute("UPDATE sessions SET ended = ?, why = '已退出' WHERE id = ? AND ended IS NULL",
-                                 (now, sid))
+                                 (at, sid))
             self._known = set(live)
             seen, self._seen = self._seen, {}
             self._db.executemany("UPDATE sessions SET last_seen = ? WHERE id = ?", [(t, s) for s, t in seen.items()])
@@ -102,7 +90,7 @@ def listing(path: str | Path, everything: bool = False, limit: int = 200) -> lis
     """Open sessions (or all, newest first) from the database, for `qa users sessions`."""
     if not Path(path).exists():
         return []
-    db = _connect(Path(path))
+    db = connect(path, SCHEMA)
     try:
         where = "" if everything else "WHERE ended IS NULL"
         rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM sessions {where} ORDER BY started DESC LIMIT ?",
@@ -114,9 +102,9 @@ def listing(path: str | Path, everything: bool = False, limit: int = 200) -> lis
 
 def ask_end(path: str | Path, name: str) -> int:
     """Ask the running server to end every session of `name`; how many the table shows open."""
-    db = _connect(Path(path))
+    db = connect(path, SCHEMA)
     try:
-        db.execute("INSERT INTO end_requests (who, at) VALUES (?, ?)", (name, _now()))
+        db.execute("INSERT INTO end_requests (who, at) VALUES (?, ?)", (name, now()))
         return db.execute("SELECT COUNT(*) FROM sessions WHERE who = ? AND ended IS NULL", (name,)).fetchone()[0]
     finally:
         db.close()
