@@ -3,13 +3,9 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import logging
 import os
-import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -17,14 +13,16 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from qa.errors import BadFile, BadQuestion, QAError
-from qa.ingest import DEFAULT_CORPUS, Corpus, ocr, outline, userdocs
-from qa.ingest.sources import IMAGE_SUFFIXES
-from qa.ui import conversations, export, render
+from qa.errors import BadFile, QAError
+from qa.ingest import Corpus, ocr, outline, userdocs
+from qa.ui import doctable, render
 from qa.ui.audit import ACTIONS, Audit
-from qa.ui.conversations import Conversations, NoConversation
+from qa.ui.chat import Chat
+from qa.ui.conversations import Conversations
 from qa.ui.db import database_path
+from qa.ui.groups import Groups
 from qa.ui.guard import TrustedRequests, is_loopback, session_token, trusted_hosts
+from qa.ui.locale import ChinesePage
 from qa.ui.sessions import Sessions
 from qa.ui.users import USERS_FILE, Accounts, LoginRefused, load_users
 
@@ -45,12 +43,12 @@ class App:
     """State shared by every browser session: one engine, swapped whole when documents change."""
 
     def __init__(self, qa, user_dir: Path, accounts: Accounts | None = None, audit: Audit | None = None,
-                 conversations: Conversations | None = None):
+                 conversations: Conversations | None = None, groups: Groups | None = None):
         self.qa = qa
         self.user_dir = user_dir
         self.accounts = accounts or Accounts({})
         self.audit = audit                  # with accounts: who changed what (qa/ui/audit.py)
-        self.conversations = conversations  # kept across reloads, per owner (qa/ui/conversations.py)
+        self.chat = Chat(qa, conversations, groups)  # answers, their sources, conversations kept per owner
         self.lock = threading.Lock()        # uploads and removals rebuild one at a time
 
     # -- roles ----------------------------------------------------------------
@@ -81,180 +79,23 @@ class App:
                if self.accounts else "")
         return gr.update(visible=admin), who
 
-    # -- chat ---------------------------------------------------------------
-    def ask(self, question: str, history: list[dict] | None = None, k: int = 5) -> dict:
-        """The API endpoint: one question (with optional earlier turns) -> the answer as JSON
-        (the schema of `qa.Answer.to_dict`, as in the README)."""
-        try:
-            return self.qa.ask(question, k=k, history=history).to_dict()
-        except BadQuestion as e:     # a question too long is not echoed back whole
-            return {"question": question[:200] if isinstance(question, str) else "", "error": str(e)}
-
-    def chat(self, message: str, history: list[dict], turns: list[dict], conv: str | None, k: int,
-             show_scores: bool, request: gr.Request = None):
-        """One question in the chat: the answer is appended to the conversation, which is saved at once."""
-        history, turns = list(history or []), list(turns or [])
-        res = self.ask(message, turns, k)
-        if "error" in res:
-            if (message or "").strip():
-                history.append({"role": "user", "content": render.answer_markdown(message[:200])})
-                history.append({"role": "assistant", "content": f"⚠️ {render.answer_markdown(res['error'])}"})
-            else:
-                gr.Warning(res["error"])
-            return (history, "", turns, None, render.sources_panel(res, show_scores), self._picks(None),
-                    conv, gr.update(), gr.update())
-        turns.append(res)
-        history += render.chat_history(turns[-1:], start=len(turns) - 1)
-        owner = self.owner(request)
-        try:
-            conv = conv or self.conversations.create(owner, message)
-            self.conversations.save(owner, conv, turns)
-        except NoConversation:          # deleted on another page meanwhile: this one goes on as a new one
-            conv = self.conversations.create(owner, message)
-            self.conversations.save(owner, conv, turns)
-        last = len(turns) - 1
-        return (history, "", turns, last, render.sources_panel(res, show_scores, last), self._picks(res),
-                conv, self.conversation_choices(owner, conv), json.dumps(self.plain(turns), ensure_ascii=False))
-
-    @staticmethod
-    def _picks(res: dict | None):
-        items = (res.get("citations") or res.get("passages", [])[:5]) if res else []
-        return gr.update(choices=[(f"[{c['rank']}] {c['title'][:20]} {render.location(c)}", i)
-                                  for i, c in enumerate(items)], value=None)
-
-    @staticmethod
-    def plain(turns: list[dict]) -> list[str]:
-        """Each answer as plain text with its sources written out: what the copy links put on the clipboard."""
-        return [export.plain_answer(r) for r in turns]
-
-    def open_citation(self, target: str, turns: list[dict], show_scores: bool):
-        """An [n] clicked in answer T (target 「cite-T-n@…」): the panel shows answer T's sources."""
-        m = re.fullmatch(r"cite-(\d+)-\d+(@\d+)?", target or "")
-        turn = int(m[1]) if m else -1
-        if not 0 <= turn < len(turns or []):
-            return gr.update(), gr.update(), gr.update()
-        return turn, render.sources_panel(turns[turn], show_scores, turn), self._picks(turns[turn])
-
-    def view(self, turns: list[dict], last: int | None, choice):
-        hidden = gr.update(value=None, visible=False)
-        if last is None or choice is None or not 0 <= last < len(turns or []):
-            return "", hidden
-        result = turns[last]
-        items = result.get("citations") or result.get("passages", [])[:5]
-        c = items[int(choice)]
-        doc = self.qa.index.docs.get(c["doc_id"])
-        if doc is None:
-            return "", hidden
-        quotes = [(q["doc_start"], q["doc_end"]) for q in c.get("quotes") or []]
-        html = render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
-        return html, self.page_image(c, doc, quotes)
-
-    # -- conversations ----------------------------------------------------------
-    @staticmethod
-    def owner(request) -> str:
-        """Whose conversations: the account; '' for the one local user of a loopback server."""
-        return getattr(request, "username", None) or ""
-
-    def conversation_choices(self, owner: str, value: str | None = None):
-        rows = self.conversations.listing(owner)
-        return gr.update(choices=[(f"{r['title']} · {r['updated'][:16].replace('T', ' ')} · {r['turns']} 问", r["id"])
-                                  for r in rows], value=value)
-
-    def _shown(self, conv: str | None, turns: list[dict], show_scores: bool = False):
-        """Everything the chat shows for a conversation: bubbles, context, sources panel, picks, copies,
-        and nothing of another one (passage view, page image, exported file)."""
-        last = len(turns) - 1 if turns else None
-        return (render.chat_history(turns), turns, last,
-                render.sources_panel(turns[last] if turns else None, show_scores, last),
-                self._picks(turns[last] if turns else None), conv,
-                json.dumps(self.plain(turns), ensure_ascii=False), "", gr.update(value=None, visible=False),
-                gr.update(value=None, visible=False))
-
-    def open_conversation(self, conv: str | None, show_scores: bool, request: gr.Request = None):
-        if not conv:
-            return self._shown(None, [], show_scores)
-        try:
-            data = self.conversations.load(self.owner(request), conv)
-        except NoConversation as e:
-            gr.Warning(str(e))
-            return self._shown(None, [], show_scores)
-        return self._shown(data["id"], data["turns"], show_scores)
-
-    def restore(self, request: gr.Request = None):
-        """A page (re)loaded: the owner's latest conversation, and the list of all of them."""
-        owner = self.owner(request)
-        rows = self.conversations.listing(owner, limit=1)
-        shown = self.open_conversation(rows[0]["id"] if rows else None, False, request)
-        return (*shown, self.conversation_choices(owner, shown[5]))
-
-    def new_conversation(self, request: gr.Request = None):
-        """Clear everything: bubbles, follow-up context, sources, the passage view (the saved one stays listed)."""
-        return (*self._shown(None, []), self.conversation_choices(self.owner(request)))
-
-    def rename_conversation(self, conv: str | None, title: str, request: gr.Request = None):
-        owner = self.owner(request)
-        if conv:
-            try:
-                self.conversations.rename(owner, conv, title)
-            except NoConversation as e:
-                gr.Warning(str(e))
-        return self.conversation_choices(owner, conv), ""
-
-    def delete_conversation(self, conv: str | None, confirmed: bool, request: gr.Request = None):
-        if conv and confirmed:
-            self.conversations.delete(self.owner(request), conv)
-            return self.new_conversation(request)
-        return (*([gr.update()] * 10), gr.update())
-
-    def export(self, conv: str | None, turns: list[dict], kind: str, request: gr.Request = None):
-        """The conversation as a Markdown or Word file to download."""
-        if not turns:
-            gr.Warning("对话还是空的：先提问，再导出。")
-            return gr.update(value=None, visible=False)
-        title = next((r["title"] for r in self.conversations.listing(self.owner(request)) if r["id"] == conv),
-                     None) or conversations.title_of(turns[0].get("question", ""))
-        folder = _export_folder()
-        name = userdocs.safe_name(title)[:40] or "对话"
-        if kind == "docx":
-            path = export.docx(title, turns, folder / f"{name}.docx")
-        else:
-            path = folder / f"{name}.md"
-            path.write_text(export.markdown(title, turns), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
-
-    def export_markdown(self, conv: str | None, turns: list[dict], request: gr.Request = None):
-        return self.export(conv, turns, "md", request)
-
-    def export_word(self, conv: str | None, turns: list[dict], request: gr.Request = None):
-        return self.export(conv, turns, "docx", request)
-
-    def page_image(self, c: dict, doc, quotes):
-        """The cited page of a PDF, scan or photo with the quoted sentence framed, for checking against the paper."""
-        hidden = gr.update(value=None, visible=False)
-        path = self.qa.source_path(c["source"]) if c.get("page") else None
-        if path is None or path.suffix.lower() not in (".pdf", *IMAGE_SUFFIXES):
-            return hidden
-        start, end = quotes[0] if quotes else (c["start"], c["end"])
-        page = doc.page_at(start) or c["page"]
-        last = max(page, doc.page_at(max(start, end - 1)) or page)
-        try:
-            with tempfile.TemporaryDirectory(prefix="qa-page-") as tmp:
-                out = Path(tmp) / "page.png"
-                ocr.page_view(path, page, doc.text[start:end], out, last=last)
-                from PIL import Image
-                with Image.open(out) as im:
-                    image = im.copy()
-        except (BadFile, OSError) as e:
-            log.warning("原页无法显示：%s", e)
-            return hidden
-        return gr.update(value=image, visible=True, label=f"原页：{c['source']} 第{page}{f'–{last}' if last > page else ''}页（框出的是引用的句子）")
-
     # -- documents ------------------------------------------------------------
-    def doc_choices(self):
-        return [(f"{d.title}（{d.source}）", d.id) for d in self.qa.index.documents]
+    def doc_rows(self) -> list[list[str]]:
+        """The documents table: who added an upload comes from the audit log (「本机」 on loopback)."""
+        uploaded = self.audit.uploaders() if self.audit is not None else {}
+        mine = set(userdocs.listing(self.user_dir))
+        added = {s: (uploaded.get(s, "本机上传") if s in mine else "语料目录")
+                 for s in {d.source for d in self.qa.index.documents}}
+        return doctable.rows(self.qa.index.documents, self.qa.source_path, added)
 
-    def show_doc(self, doc_id):
-        doc = self.qa.index.docs.get(doc_id) if doc_id else None
+    def show_doc(self, evt: gr.SelectData):
+        """A row clicked: that document in full (the row's first file, under the row's title)."""
+        row = evt.row_value or []
+        if len(row) <= doctable.SOURCE_COLUMN:
+            return ""
+        files, when = row[doctable.SOURCE_COLUMN], row[doctable.HEADERS.index("日期/版本")]
+        doc = next((d for d in self.qa.index.documents
+                    if d.title == row[0] and d.source in files and (d.version or d.date) == when), None)
         return render.document_view(doc.to_dict()) if doc else ""
 
     def upload(self, files, request: gr.Request, progress=gr.Progress()):
@@ -290,10 +131,12 @@ class App:
 
     def remove(self, name, request: gr.Request):
         self.require_admin(request)
+        if not name:            # nothing chosen, or the confirmation was cancelled: nothing changes
+            return ("没有删除任何文档", *(gr.update() for _ in self.fresh_outputs))
         messages = []
         with self.lock:
             try:
-                userdocs.remove(name or "", folder=self.user_dir)
+                userdocs.remove(name, folder=self.user_dir)
                 self._log(request, "remove", name)
                 messages.append(f"已删除：{name}")
             except BadFile as e:
@@ -313,11 +156,14 @@ class App:
         skipped = [f"⚠️ {e.name}：{e.reason}" for e in self.qa.index.errors]
         return ("\n".join(messages + skipped) or "没有变化", *self.fresh())
 
+    # what `fresh` fills: the uploads list, the documents table, the outline, relations, scope choices and groups
+    fresh_outputs = ("mine", "doc_table", "outline", "relations", "scope_docs", "scope_group")
+
     def fresh(self):
         """The views of the documents as they are now: a page opened after an upload shows it."""
         return (gr.update(choices=userdocs.listing(self.user_dir), value=None),
-                gr.update(choices=self.doc_choices()), self.outline_html(),
-                render.relations_table(self.relation_rows()))
+                self.doc_rows(), self.outline_html(),
+                render.relations_table(self.relation_rows()), *self.chat.scope_choices())
 
     def outline_html(self):
         corpus = Corpus(documents=self.qa.index.documents, passages=self.qa.index.passages)
@@ -343,6 +189,18 @@ def build_ui(app: App) -> gr.Blocks:
                         conv_pick = gr.Dropdown(choices=[], label="对话（保存在服务器上，刷新页面也在）", scale=4,
                                                 interactive=True, elem_id="conv-pick")
                         new_chat = gr.Button("新对话", size="sm", scale=1, elem_id="new-chat")
+                    with gr.Row(elem_id="scope"):
+                        scope_docs = gr.Dropdown(choices=[], multiselect=True, scale=4, elem_id="scope-docs",
+                                                 label="检索范围：只在这些文档中查找（不选即全部文档）")
+                        scope_group = gr.Dropdown(choices=[""], value="", scale=2, elem_id="scope-group",
+                                                  label="或文档组", interactive=True)
+                    with gr.Accordion("把所选文档保存为文档组", open=False, elem_id="groups"):
+                        with gr.Row():
+                            group_name = gr.Textbox(placeholder="组名，如：纪检监察", show_label=False, scale=3,
+                                                    elem_id="group-name")
+                            save_group = gr.Button("保存", size="sm", scale=1, elem_id="save-group")
+                            drop_group = gr.Button("删除所选文档组", size="sm", scale=1, variant="stop",
+                                                   elem_id="delete-group")
                     chatbot = gr.Chatbot(label="对话", height=460, buttons=[], elem_id="chat",
                                          placeholder="在下方输入问题，或点击示例问题。")
                     with gr.Row():
@@ -379,9 +237,14 @@ def build_ui(app: App) -> gr.Blocks:
                 to = gr.Textbox(label="报告对象包含", placeholder="如：上级纪委")
             rel_html = gr.HTML(render.relations_table(app.relation_rows()), elem_id="relations")
         with gr.Tab("文档"):
-            outline_html = gr.HTML(app.outline_html(), elem_id="outline")
-            doc_pick = gr.Dropdown(choices=app.doc_choices(), label="阅读全文", interactive=True)
-            full_doc = gr.HTML("")
+            # one row per document and version (copies merged onto it); sortable, searchable, click to read
+            doc_table = gr.Dataframe(app.doc_rows(), headers=doctable.HEADERS, type="array", interactive=False,
+                                     show_search="search", wrap=True, max_height=420, elem_id="doctable",
+                                     column_widths=["28%", "9%", "11%", "11%", "19%", "10%", "12%"],
+                                     label="文档（点击一行阅读全文；点击列名排序）")
+            full_doc = gr.HTML("", elem_id="fulldoc")
+            with gr.Accordion("全部文档的结构（部分、条款）", open=False):
+                outline_html = gr.HTML(app.outline_html(), elem_id="outline")
             with gr.Column(visible=not app.accounts, elem_id="admin") as admin_box:
                 gr.Markdown(f"### 添加文档\n上传 PDF（扫描件会做文字识别）、Word（.docx/.doc）、WPS、OFD、图片"
                             f"（.png/.jpg/.tif）、.txt 或 .md（文本为 UTF-8 或 GBK；单个不超过 "
@@ -400,34 +263,39 @@ def build_ui(app: App) -> gr.Blocks:
                     with gr.Accordion("审计日志（最近 50 条）", open=False):
                         audit_html = gr.HTML("", elem_id="audit")
 
-        chat_in = [box, chatbot, turns, conv, k, show_scores]
+        chat = app.chat
+        chat_in = [box, chatbot, turns, conv, k, show_scores, scope_docs, scope_group]
         chat_out = [chatbot, box, turns, last, sources, pick, conv, conv_pick, plain_store]
-        send.click(app.chat, chat_in, chat_out, api_name="chat")
-        box.submit(app.chat, chat_in, chat_out, api_visibility="private")
+        send.click(chat.reply, chat_in, chat_out, api_name="chat")
+        box.submit(chat.reply, chat_in, chat_out, api_visibility="private")
         shown = [chatbot, turns, last, sources, pick, conv, plain_store, doc_view, page_img, exported]
         for clearing in (new_chat.click, chatbot.clear):
-            clearing(app.new_conversation, None, [*shown, conv_pick], api_visibility="private")
-        conv_pick.input(app.open_conversation, [conv_pick, show_scores], shown, api_visibility="private")
-        rename.click(app.rename_conversation, [conv, title], [conv_pick, title], api_visibility="private")
-        drop.click(app.delete_conversation, [conv, confirmed], [*shown, conv_pick], api_visibility="private",
+            clearing(chat.new_conversation, None, [*shown, conv_pick], api_visibility="private")
+        conv_pick.input(chat.open_conversation, [conv_pick, show_scores], shown, api_visibility="private")
+        rename.click(chat.rename_conversation, [conv, title], [conv_pick, title], api_visibility="private")
+        drop.click(chat.delete_conversation, [conv, confirmed], [*shown, conv_pick], api_visibility="private",
                    js="(c, _) => [c, confirm('删除这个对话？删除后不能恢复。')]")
-        to_md.click(app.export_markdown, [conv, turns], exported, api_visibility="private")
-        to_docx.click(app.export_word, [conv, turns], exported, api_visibility="private")
-        cite_target.change(app.open_citation, [cite_target, turns, show_scores], [last, sources, pick],
+        save_group.click(chat.save_group, [group_name, scope_docs], [scope_group, group_name], api_visibility="private")
+        drop_group.click(chat.delete_group, [scope_group, confirmed], scope_group, api_visibility="private",
+                         js="(g, _) => [g, !!g && confirm('删除文档组「' + g + '」？（文档本身不受影响）')]")
+        to_md.click(chat.export_markdown, [conv, turns], exported, api_visibility="private")
+        to_docx.click(chat.export_word, [conv, turns], exported, api_visibility="private")
+        cite_target.change(chat.open_citation, [cite_target, turns, show_scores], [last, sources, pick],
                           api_visibility="private").then(None, cite_target, None, js=render.OPEN_CARD)
         show_scores.change(lambda t, n, s: render.sources_panel(t[n] if n is not None and n < len(t) else None, s, n),
                            [turns, last, show_scores], sources, api_visibility="private")
-        pick.change(app.view, [turns, last, pick], [doc_view, page_img], api_visibility="private").then(
+        pick.change(chat.view, [turns, last, pick], [doc_view, page_img], api_visibility="private").then(
             None, None, None, js=render.SCROLL_TO_FOCUS)
         for field in (who, to):
             field.change(lambda a, b: render.relations_table(app.relation_rows(), a, b), [who, to], rel_html,
                          api_visibility="private")
-        doc_pick.change(app.show_doc, doc_pick, full_doc, api_visibility="private")
-        changed = [status, mine, doc_pick, outline_html, rel_html]
+        doc_table.select(app.show_doc, None, full_doc, api_visibility="private")
+        changed = [status, mine, doc_table, outline_html, rel_html, scope_docs, scope_group]
         # Document changes run one at a time (concurrency_id) while answers go on in parallel.
         events = [upload.upload(app.upload, upload, changed, api_name="upload", concurrency_limit=1,
                                 concurrency_id="docs"),
-                  remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs"),
+                  remove.click(app.remove, mine, changed, api_name="remove", concurrency_limit=1, concurrency_id="docs",
+                               js="(name) => name && confirm('删除文档「' + name + '」？删除后要重新上传才能恢复。') ? name : ''"),
                   rebuild.click(app.rebuild, None, changed, api_name="rebuild", concurrency_limit=1,
                                 concurrency_id="docs")]
         if app.audit is not None:
@@ -436,8 +304,8 @@ def build_ui(app: App) -> gr.Blocks:
             demo.load(app.audit_view, None, audit_html, api_visibility="private")
         demo.load(app.role_view, None, [admin_box, whoami], api_visibility="private")
         demo.load(app.fresh, None, changed[1:], api_visibility="private")
-        demo.load(app.restore, None, [*shown, conv_pick], api_visibility="private")
-        gr.api(app.ask, api_name="ask")
+        demo.load(chat.restore, None, [*shown, conv_pick], api_visibility="private")
+        gr.api(chat.ask, api_name="ask")
     return demo
 
 
@@ -453,21 +321,6 @@ def _login(accounts: Accounts, audit: Audit):
         audit.record(name[:64], "login" if ok else "login_failed")
         return ok
     return check
-
-
-EXPORTS = Path(tempfile.gettempdir()) / "qa-export"
-
-
-def _export_folder() -> Path:
-    """A fresh folder for one export; those older than an hour (long since downloaded) are removed."""
-    EXPORTS.mkdir(exist_ok=True)
-    for old in EXPORTS.iterdir():
-        try:
-            if time.time() - old.stat().st_mtime > 3600:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-    return Path(tempfile.mkdtemp(dir=EXPORTS))
 
 
 def _tokens(demo) -> dict:
@@ -516,6 +369,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         accounts = Accounts(load_users(args.users), path=args.users)
+        library = userdocs.library(args.corpus, args.user_dir)
     except QAError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
@@ -532,15 +386,15 @@ def main(argv=None) -> int:
     userdocs.sweep(user_dir)
     print("正在加载模型和索引（首次运行需要建立索引，约半分钟）……", flush=True)
     try:
-        qa = QA(model=args.model, index_dir=args.index,
-                corpus=[*(args.corpus or [DEFAULT_CORPUS]), user_dir], progress=True)
+        qa = QA(model=args.model, index_dir=args.index, corpus=library, progress=True)
     except QAError as e:
         print(f"错误：{e}", file=sys.stderr)
         return 1
     # parsed once now, so an upload re-parses only the new file
     threading.Thread(target=qa.warm, name="warm-parse", daemon=True).start()
     audit = Audit(database_path(args.users)) if accounts else None
-    app = App(qa, user_dir, accounts, audit, Conversations(database_path(args.users)))
+    database = database_path(args.users)
+    app = App(qa, user_dir, accounts, audit, Conversations(database), Groups(database))
     demo = build_ui(app)
     demo.queue(default_concurrency_limit=max(1, args.workers))
     sessions = Sessions(audit.path, lambda: _tokens(demo)) if accounts else None
@@ -551,7 +405,7 @@ def main(argv=None) -> int:
     guard = [Middleware(TrustedRequests, hosts=None if args.share else hosts,
                         may_upload=lambda headers: not accounts or accounts.is_admin(_user_of(demo, headers)),
                         signed_in=(lambda headers: _user_of(demo, headers) is not None) if accounts else None,
-                        sessions=sessions)]
+                        sessions=sessions), Middleware(ChinesePage)]
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, css=render.CSS,
                 app_kwargs={"middleware": guard},
                 js=render.JS, max_file_size=f"{userdocs.MAX_UPLOAD // 1024 // 1024}mb",

@@ -10,12 +10,13 @@ from .encoder import Batching, Embedder, Loading
 from .errors import BadQuestion
 from .index import DEFAULT_INDEX_DIR, Index, Saver, open_index, update_index
 from .ingest import ParseCache, read_sources
-from .search import Retriever
+from .search import Retriever, scope
 from .text import load_segmenter
 
 MAX_QUESTION = 500
 MAX_K = 50
 MAX_TURNS = 20          # earlier turns a follow-up may lean on; older ones are not read
+MAX_SCOPES = 16         # scoped views kept at once (each holds a mask and a library of its documents)
 MAX_HISTORY = 400       # items a caller may send as history at all (chat messages and answers)
 # Direction overrides and isolates: shown back, 「‮」 would turn the rest of an answer around.
 _BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
@@ -114,8 +115,28 @@ class QA:
         q = check_question(question)
         return [citation(h, r) for r, h in enumerate(self.retriever.search(q, check_k(k)), start=1)]
 
-    def ask(self, question: str, k: int = 10, history: History | list | None = None) -> Answer:
+    def within(self, docs=None) -> Retriever:
+        """The retriever for a scope: `docs` names documents (ids, file names or titles); None: all.
+        Views are kept per scope until the index changes (a new retriever starts with none)."""
+        retriever = self.retriever
+        if docs is None:
+            return retriever
+        chosen = scope.resolve(retriever.index.documents, docs)
+        key = frozenset(d.id for d in chosen)
+        views = retriever.__dict__.setdefault("_views", {})
+        if key not in views:
+            if len(views) >= MAX_SCOPES:
+                views.clear()
+            views[key] = scope.within(retriever, chosen)
+        return views[key]
+
+    def ask(self, question: str, k: int = 10, history: History | list | None = None, docs=None) -> Answer:
         """The answer to one question; `history` holds earlier turns (a `History`, or earlier answers
-        and chat messages as a list) so that 「它的第二款呢」 follows up the last one."""
+        and chat messages as a list) so that 「它的第二款呢」 follows up the last one; `docs`, when
+        given, are the only documents searched (`Answer.scope` names them)."""
         q, k, history = check_question(question), check_k(k), check_history(history)
-        return answer(self.retriever, q, k=k, history=history)
+        retriever = self.within(docs)
+        res = answer(retriever, q, k=k, history=history)
+        if retriever.scope is not None:
+            res.scope = list(dict.fromkeys(d.title for d in retriever.scope))
+        return res

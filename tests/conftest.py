@@ -8,8 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.encoder.embed import Embedder
-from qa.text import fold
+# the uploads folder of this checkout (data/user) is someone's library, not the tests': the CLI and the app
+# read an empty one, so their index is the corpus alone
+os.environ["QA_USER_DIR"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"qa-user-test-{os.getpid()}")
+
+from qa.encoder.embed import Embedder  # noqa: E402
+from qa.text import fold  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # every test run reads scans afresh: a cache left by an earlier run must not hide an OCR regression

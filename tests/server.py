@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def running_app(*args: str, users_file: Path, timeout: float = 240):
+def running_app(*args: str, users_file: Path, timeout: float = 240, env: dict | None = None):
     """Yields the URL once the page answers; the app's output is shown if it dies."""
     port = free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1", QA_USERS_FILE=str(users_file))
+    env = dict(env or os.environ, PYTHONUNBUFFERED="1", QA_USERS_FILE=str(users_file))
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"

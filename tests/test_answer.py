@@ -144,6 +144,8 @@ def test_follow_up_carries_the_clause(real_qa):
     res = real_qa.ask("它的第二款呢", history=[{"role": "user", "content": first.question},
                                          {"role": "assistant", "content": first.text}])
     assert "（十四）" in res.text and "及时进行提醒" in res.text
+    # （十四） is a clause of the 《意见》, one paragraph: no 「第（十四）条」, and its 「第二款」 is said to be a sentence
+    assert "第（十四）条" not in res.text and res.text.startswith("（十四）只有一段，不分款；"), res.text
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "问" * 5000, "纪委\x00书记", "报告\x1b[2J"])

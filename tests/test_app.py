@@ -191,12 +191,60 @@ def test_clearing_the_chat_clears_the_follow_up_context_and_the_sources(page, se
     pg = _own_page(page, server)
     try:
         ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
-        pg.locator("#chat button[aria-label*='lear'], #chat button[title*='lear']").first.click()   # the trash icon
+        pg.locator("#chat button[aria-label='清空对话']").first.click()   # the trash icon
         pg.wait_for_function("() => document.querySelectorAll(\"[data-testid='bot']\").length === 0", timeout=20000)
         pg.wait_for_function("() => document.querySelector('#sources').innerText.includes('提问后，这里显示')",
                              timeout=20000)
         ask(pg, "那如果不报告呢？", "")
         assert "第 1 个回答的出处" in pg.locator("#sources").inner_text()     # a new conversation, no context
+    finally:
+        pg.context.close()
+
+
+CONTRAST = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = el, colour;
+  while (bg && ((colour = getComputedStyle(bg).backgroundColor) === 'rgba(0, 0, 0, 0)' || colour === 'transparent')) bg = bg.parentElement;
+  const [a, b] = [lum(getComputedStyle(el).color), lum(colour || 'rgb(255,255,255)')];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_readable_in_light_and_dark_at_desktop_and_phone_width_in_chinese(page, server, dark, viewport):
+    pg = _own_page(page, server, viewport=viewport, dark=dark)
+    try:
+        assert pg.evaluate("() => document.querySelector('.gradio-container, body').closest('.dark') !== null"
+                           " || document.body.classList.contains('dark')") == dark
+        # Gradio's own strings in Chinese, though this browser asks for English
+        assert pg.evaluate("() => navigator.language") == "zh-CN"
+        ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
+        assert pg.locator("#chat button[aria-label='清空对话']").count() == 1
+        cite = open_citation(pg)
+        pg.wait_for_function("id => { const r = document.getElementById(id).getBoundingClientRect();"
+                             " return r.top >= 0 && r.top < innerHeight; }",        # [n] brought its source into view
+                             arg=cite.get_attribute("id"), timeout=5000)
+        for el in (cite.locator(".passage"), cite.locator("summary"), cite.locator("mark").first):
+            assert el.evaluate(CONTRAST) >= 4.5, (dark, el)
+        pg.locator("#pick label").first.click()
+        pg.wait_for_selector("#docview .focus", timeout=20000)
+        assert pg.locator("#docview .focus").evaluate(CONTRAST) >= 4.5
+        assert pg.locator("#docview .qa-doc").evaluate(CONTRAST) >= 4.5
+        pg.get_by_role("tab", name="报告关系").click()
+        cell = pg.locator("#relations td").first
+        cell.wait_for()
+        if viewport["width"] < 640:           # on a phone each relation is a card, not 1–3 characters a line
+            assert cell.bounding_box()["width"] > viewport["width"] * 0.6
+        else:
+            assert pg.locator("#relations tr").nth(1).bounding_box()["width"] > viewport["width"] * 0.4
+        assert cell.evaluate(CONTRAST) >= 4.5
+        pg.get_by_role("tab", name="文档").click()
+        assert "点击上传" in pg.locator("#upload").inner_text()
+        pg.screenshot(path=str(SHOTS / f"6-{'dark' if dark else 'light'}-{viewport['width']}.png"), full_page=True)
     finally:
         pg.context.close()
 
@@ -271,7 +319,7 @@ def test_upload_a_document_and_ask_about_it(page, server, tmp_path):
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\x00\x01\x02" * 50)
     page.get_by_role("tab", name="文档").click()
-    page.locator("input[type=file]").set_input_files([str(f), str(bad)])
+    page.locator("#upload input[type=file]").set_input_files([str(f), str(bad)])
     page.wait_for_function("() => document.querySelector('#status textarea').value.includes('已加入')",
                            timeout=180000)
     body = page.locator("#status textarea").input_value()
@@ -284,7 +332,7 @@ def test_upload_a_document_and_ask_about_it(page, server, tmp_path):
     later.goto(server[0])
     later.wait_for_selector("#question textarea", timeout=60000)
     later.get_by_role("tab", name="文档").click()
-    later.wait_for_function("() => document.querySelector('#outline').innerText.includes('星海市垃圾分类管理办法')",
+    later.wait_for_function("() => document.querySelector('#doctable').innerText.includes('星海市垃圾分类管理办法')",
                             timeout=30000)
     later.close()
 
@@ -294,7 +342,7 @@ def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, 
     pdf = make_pdf(tmp_path / "接待规定.pdf")
     docx = make_docx(tmp_path / "接待规定.docx")
     page.get_by_role("tab", name="文档").click()
-    page.locator("input[type=file]").set_input_files([str(pdf), str(docx)])
+    page.locator("#upload input[type=file]").set_input_files([str(pdf), str(docx)])
     page.wait_for_function("() => { const v = document.querySelector('#status textarea').value;"
                            " return v.includes('接待规定.pdf') && v.includes('接待规定.docx'); }", timeout=180000)
     assert (server[1] / "接待规定.pdf").read_bytes()[:5] == b"%PDF-"      # kept as uploaded, pages and all
@@ -323,7 +371,7 @@ def test_upload_a_scan_and_a_wps_then_check_the_quote_on_the_original_page(page,
         wps.write_bytes(make_doc(tmp_path / "minutes.doc", [["星海市机关事务局会议纪要", "会议决定：食堂每周三提供素食。"]]).read_bytes())
         files.append(str(wps))
     page.get_by_role("tab", name="文档").click()
-    page.locator("input[type=file]").set_input_files(files)
+    page.locator("#upload input[type=file]").set_input_files(files)
     page.wait_for_function("names => names.every(n => document.querySelector('#status textarea').value.includes(n))",
                            arg=[Path(f).name for f in files], timeout=120000)
     status = page.locator("#status textarea").input_value()
@@ -347,3 +395,80 @@ def test_upload_a_scan_and_a_wps_then_check_the_quote_on_the_original_page(page,
         return n; }""")
     assert framed > 200          # the red frame around the quoted sentence
     page.screenshot(path=str(SHOTS / "6-scan-page.png"), full_page=True)
+
+
+def test_the_api_and_the_page_search_a_chosen_scope_and_say_so(page, server):
+    from gradio_client import Client
+    client = Client(server[0], verbose=False)
+    question = "纪委书记发现班子成员有重要问题，应该向谁报告？"
+    res = client.predict(question, [], 5, ["坚持不懈抓好党内政治生态建设"], "", api_name="/ask")
+    assert res["scope"] == ["坚持不懈抓好党内政治生态建设"] and not res["found"]
+    assert "没有名为《合同法》" in client.predict(question, [], 5, ["合同法"], "", api_name="/ask")["error"]
+    assert "文档组" in client.predict(question, [], 5, None, "没有这个组", api_name="/ask")["error"]
+    pg = _own_page(page, server)
+    try:
+        pg.locator("#scope-docs input").fill("政治生态")
+        pg.locator("[role='option']").first.click()
+        pg.keyboard.press("Escape")
+        ask(pg, question, "检索范围：《坚持不懈抓好党内政治生态建设》")
+        assert "文档中没有答案" in pg.locator("[data-testid='bot']").last.inner_text()
+        pg.locator("#groups").get_by_text("把所选文档保存为文档组").click()
+        pg.fill("#group-name input, #group-name textarea", "生态")
+        pg.click("#save-group")
+        pg.wait_for_function("() => document.querySelector('#scope-group input').value === '生态'", timeout=20000)
+        assert client.predict(question, [], 5, None, "生态", api_name="/ask")["scope"] == ["坚持不懈抓好党内政治生态建设"]
+        pg.locator("#scope-docs button[aria-label*='清'], #scope-docs .token-remove").first.click()   # the group alone
+        ask(pg, "太原疫情期间抽调了多少名市直机关干部下沉一线？", "825")
+        assert "检索范围：《坚持不懈抓好党内政治生态建设》" in pg.locator("[data-testid='bot']").last.inner_text()
+    finally:
+        pg.context.close()
+
+
+def test_the_documents_table_is_searchable_sortable_opens_documents_and_asks_before_removing(page, server, tmp_path):
+    from gradio_client import Client, handle_file
+    f = tmp_path / "（试行）会议室管理办法.txt"
+    f.write_text("星海市会议室管理办法\n第一条 会议室实行预约登记。\n", encoding="utf-8")
+    assert "已加入：（试行）会议室管理办法.txt" in Client(server[0], verbose=False).predict(
+        [handle_file(str(f))], api_name="/upload")[0]
+    pg = _own_page(page, server)
+    try:
+        pg.get_by_role("tab", name="文档").click()
+        table = pg.locator("#doctable")
+        table.wait_for()
+        pg.wait_for_function("() => document.querySelector('#doctable').innerText.includes('会议室管理办法')",
+                             timeout=20000)
+        text = table.inner_text()
+        for header in ("标题", "类型", "篇幅", "日期/版本", "来源文件", "添加者", "添加时间"):
+            assert header in text
+        # the two copies of the 《意见》 are one row that says so
+        assert text.count("中共中央关于加强对“一把手”和领导班子监督的意见") == 1 and "2 份副本已合并" in text
+        assert "本机上传" in text and "语料目录" in text
+        search = table.locator("input").first
+        search.fill("会议室")
+        pg.wait_for_function("() => !document.querySelector('#doctable').innerText.includes('政治生态')", timeout=10000)
+        table.locator("[role=gridcell]").filter(has_text="星海市会议室管理办法").first.click()
+        pg.wait_for_function("() => document.querySelector('#fulldoc').innerText.includes('会议室实行预约登记')",
+                             timeout=20000)
+        search.fill("")
+        added = table.locator("[role=columnheader]").filter(has_text="添加时间").first   # newest first
+        added.hover()
+        added.locator("button.cell-menu-button").click(force=True)
+        pg.get_by_text("降序排序").click()
+        pg.wait_for_function("() => document.querySelector('#doctable [role=gridcell]').innerText"
+                             ".includes('星海市会议室管理办法')", timeout=10000)
+        pg.get_by_role("tab", name="文档").click()
+        remove = pg.locator("#admin")
+        remove.locator("input").last.fill("（试行）会议室管理办法.txt")
+        pg.keyboard.press("Enter")
+        pg.once("dialog", lambda d: d.dismiss())
+        pg.click("#remove")
+        pg.wait_for_function("() => document.querySelector('#status textarea').value.includes('没有删除')", timeout=20000)
+        assert (server[1] / "（试行）会议室管理办法.txt").exists()
+        pg.once("dialog", lambda d: d.accept())
+        pg.click("#remove")
+        pg.wait_for_function("() => document.querySelector('#status textarea').value.includes('已删除')", timeout=60000)
+        assert not (server[1] / "（试行）会议室管理办法.txt").exists()
+        pg.wait_for_function("() => !document.querySelector('#doctable').innerText.includes('会议室管理办法')",
+                             timeout=20000)
+    finally:
+        pg.context.close()

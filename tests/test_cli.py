@@ -1,7 +1,10 @@
 """The `qa ask --json -` contract other tools rely on, run as a real subprocess."""
 import json
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +47,37 @@ def test_empty_single_question_is_an_error_message(real_qa, real_index_dir):
     assert out.returncode == 2 and "问题为空" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_an_empty_question_or_a_mistyped_corpus_fails_before_any_index_work(tmp_path):
+    index = tmp_path / "never-built"
+    for args, message in ((["ask", ""], "问题为空"), (["ask", "党费？", "--corpus", str(tmp_path / "typo")], "找不到语料"),
+                          (["chat", "--corpus", str(tmp_path / "typo")], "找不到语料")):
+        t0 = time.time()
+        out = run(args, "", index)
+        assert out.returncode != 0 and message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+        assert time.time() - t0 < 15 and not index.exists()      # no model loaded, no index written
+
+
+def test_a_document_uploaded_on_the_page_is_found_by_the_cli_without_a_rebuild(real_qa, real_index_dir, tmp_path):
+    """The page's library is the corpus plus the uploads folder; `qa ask` searches the same one."""
+    from tests.server import running_app
+    user_dir = tmp_path / "user"
+    index = tmp_path / "index"
+    shutil.copytree(real_index_dir, index)
+    (tmp_path / "垃圾分类（试行）.txt").write_text("星海市垃圾分类管理办法\n第一条 居民应当将厨余垃圾投放到绿色收集容器。\n",
+                                               encoding="utf-8")
+    env = {**os.environ, "QA_USER_DIR": str(user_dir)}
+    with running_app("--index", str(index), users_file=tmp_path / "no-users.json", env=env) as url:
+        from gradio_client import Client, handle_file
+        status = Client(url, verbose=False).predict([handle_file(str(tmp_path / "垃圾分类（试行）.txt"))],
+                                                    api_name="/upload")[0]
+        assert "已加入：垃圾分类（试行）.txt" in status          # full-width brackets stay in the name
+        built = (index / "manifest.json").stat().st_mtime_ns
+        out = subprocess.run([sys.executable, "-m", "qa", "ask", "厨余垃圾投放到什么颜色的容器？", "--index", str(index)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert out.returncode == 0 and "绿色收集容器" in out.stdout and "垃圾分类（试行）.txt" in out.stdout, out.stderr
+    assert (index / "manifest.json").stat().st_mtime_ns == built          # the page's index, as it was
+
+
 def test_corpus_command_shows_the_outline():
     out = subprocess.run([sys.executable, "-m", "qa", "corpus"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0
@@ -61,3 +95,43 @@ def test_bytes_that_are_not_utf8_never_reach_the_output(real_qa, real_index_dir)
                          input=b"\xff\xfe\xe9\x97\xae\xe9\xa2\x98\n", capture_output=True, cwd=ROOT, timeout=300)
     row = json.loads(out.stdout.decode("utf-8"))         # strict: raises on a stray byte
     assert "error" in row and row["question"].endswith("问题")
+
+
+def test_chat_edits_lines_with_arrow_keys_and_keeps_history(real_qa, real_index_dir, tmp_path):
+    """In a terminal (a pty), ← moves the cursor instead of typing 「^[[D」 into the question."""
+    import pty
+    import select
+    env = {**os.environ, "QA_CHAT_HISTORY": str(tmp_path / "history"), "TERM": "xterm"}
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "qa", "chat", "--index", str(real_index_dir)], env)
+    out = b""
+
+    def read_until(marker: bytes, timeout: float = 120) -> None:
+        nonlocal out
+        deadline = time.time() + timeout
+        while marker not in out:
+            assert time.time() < deadline, out.decode("utf-8", "replace")[-500:]
+            if select.select([fd], [], [], 1)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+
+    try:
+        read_until("问：".encode())
+        # typed with its last character missing, then ← twice, the character inserted, → twice, Enter
+        os.write(fd, "纪委书记发现班子成员有重要问题，应该向谁报告".encode() + b"\x1b[D\x1b[D" + "谁".encode())
+        os.write(fd, b"\x1b[C\x1b[C" + "？\r".encode())
+        read_until("上级纪委和同级党委主要负责人".encode())
+        read_until("问：".encode())
+        os.write(fd, b"\r")                                  # an empty line ends the chat
+        os.waitpid(pid, 0)
+    finally:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    assert "^[[D" not in out.decode("utf-8", "replace") and "错误" not in out.decode("utf-8", "replace")
+    assert "应该向谁谁报告" in (tmp_path / "history").read_text(encoding="utf-8")

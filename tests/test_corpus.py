@@ -167,3 +167,19 @@ def test_clause_references_resolve(corpus):
     assert find_ref("三、加强同级领导班子监督讲了什么").part == 3
     assert find_ref("意见最后一部分").last_part
     assert not find_ref("疫情期间抽调了多少名干部")
+
+
+def test_a_draft_under_the_finals_title_is_another_text_not_a_copy(tmp_path):
+    from qa.ingest import load_corpus
+    body = "星海市公务用车管理办法\n第一条 为了规范公务用车管理，制定本办法。\n第二条 公务用车实行编制管理。\n第三条 严禁公车私用。\n"
+    (tmp_path / "星海市公务用车管理办法.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "另一份.txt").write_text(body, encoding="utf-8")                   # a copy: merged
+    (tmp_path / "公务用车办法（征求意见稿）.txt").write_text(body.replace("严禁", "原则上不得"), encoding="utf-8")
+    corpus = load_corpus([tmp_path])
+    titles = {d.source: d.title for d in corpus.documents}
+    assert titles["公务用车办法（征求意见稿）.txt"] == "星海市公务用车管理办法（征求意见稿）"
+    assert titles["另一份.txt"] == titles["星海市公务用车管理办法.txt"] == "星海市公务用车管理办法"
+    third = [p for p in corpus.passages if p.article == "第三条"]
+    assert len(third) == 2                                          # the final (with its copy) and the draft
+    final = next(p for p in third if "严禁" in p.text)
+    assert {s["source"] for s in final.sources} == {"星海市公务用车管理办法.txt", "另一份.txt"}

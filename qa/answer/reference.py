@@ -57,15 +57,18 @@ def _unit_answer(turn: Turn, hits: list[Hit], cites: Citations) -> str:
     if first.kind == Kind.ARTICLE:
         return _article_answer(turn, hits, cites)
     if ref.clause or ref.last_clause:
-        label = f"第{first.clause}条" if first.clause else "该条"
+        label = first.clause or "该条"           # 「（十四）」 is a clause of its own, not 「第（十四）条」
         spans = sentence_spans(first.text)
         if ref.item:
             body = spans[1:] if len(spans) > 1 else spans
+            # a clause of an 《意见》 is one paragraph: asked for its 第二款, the answer says so and gives
+            # its second sentence, labelled as a sentence
+            note = f"{label}只有一段，不分款；" if ref.item_unit == "款" else ""
             if ref.item > len(body):
-                return f"{label}只有 {len(body)} 句（不含标题），没有第{int_to_cn(ref.item)}句。"
+                return f"{note}{label}只有 {len(body)} 句（不含标题），没有第{int_to_cn(ref.item)}句。"
             s, e = body[ref.item - 1]
             n = cites.cite(hits[0], s, e)
-            return f"{label}「{first.clause_title}」的第{int_to_cn(ref.item)}句：{first.text[s:e]}[{n}]"
+            return f"{note}{label}「{first.clause_title}」的第{int_to_cn(ref.item)}句：{first.text[s:e]}[{n}]"
         s, e = spans[0] if spans else (0, len(first.text))
         n = cites.cite(hits[0], s, e)
         if _TITLE_Q.search(turn.question):

@@ -110,13 +110,14 @@ class Answer:
     signals: dict | None = None                # the judge's named signals, when it judged
     ambiguous: bool | None = None              # reference answers: several documents have the unit
     relation: Relation | None = None           # relation answers: the table row answered from
+    scope: list[str] | None = None             # the titles searched, when the question was limited to them
 
     def to_dict(self) -> dict:
         d = {"question": self.question, "query": self.query, "followup_of": self.followup_of,
              "passages": [p.to_dict() for p in self.passages], "verdict": self.verdict.value,
              "missing": list(self.missing), "answer": self.text, "found": self.found,
              "intent": self.intent.value, "citations": [c.to_dict() for c in self.citations]}
-        for name in ("signals", "ambiguous"):
+        for name in ("signals", "ambiguous", "scope"):
             if getattr(self, name) is not None:
                 d[name] = getattr(self, name)
         if self.relation is not None:
@@ -131,7 +132,7 @@ class Answer:
                    passages=[Citation.from_dict(p) for p in d.get("passages") or []],
                    query=d.get("query", ""), followup_of=d.get("followup_of", ""),
                    missing=list(d.get("missing") or []), signals=d.get("signals"), ambiguous=d.get("ambiguous"),
-                   relation=Relation(**d["relation"]) if d.get("relation") else None)
+                   relation=Relation(**d["relation"]) if d.get("relation") else None, scope=d.get("scope"))
 
 
 @dataclass

@@ -10,10 +10,10 @@ from .sources import SourceFile, list_sources, read_source
 from .parsecache import ParseCache, file_blocks
 from .documents import Document, Kind, Passage
 from .structure import Article, build_document, split_articles
-from .versions import attach_fragments, date_versions, merge_passages
+from .versions import attach_fragments, date_versions, mark_drafts, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
-PARSER_VERSION = 7   # bump when parsing or chunking changes, so saved indexes are rebuilt
+PARSER_VERSION = 8   # bump when parsing or chunking changes, so saved indexes are rebuilt
 
 
 @dataclass
@@ -38,6 +38,7 @@ def build_corpus(sources: list[SourceFile], errors: list[BadFile] | None = None,
     articles: list[Article] = []
     for src in sources:
         articles.extend(parse_file(src, cache))
+    mark_drafts(articles)
     attach_fragments(articles)
     documents: list[Document] = []
     counters: dict[str, int] = {}

@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from ..durable import write_new
-from ..errors import BadFile
+from ..errors import BadFile, QAError
+from .corpus import DEFAULT_CORPUS
 from .sources import BINARY, REFUSED, SUFFIXES, SourceFile, read_source
 
 USER_DIR = Path(os.environ.get("QA_USER_DIR", Path(__file__).resolve().parents[2] / "data" / "user"))
@@ -15,10 +16,21 @@ SUPPORTED = "支持 .txt、.md、.pdf、.docx、.doc、.wps、.ofd 和图片（.
 MAX_NAME_BYTES = 200  # of a stored name before its suffix: room for the suffix and ".part" within 255
 
 
+def library(corpus=None, user_dir: str | Path | None = None) -> list[Path]:
+    """The documents the page, the API and `qa ask` all search: the corpus folders (data/corpus unless
+    given) and the folder of uploads. The same list gives the same index, so switching rebuilds nothing.
+    A corpus path that does not exist is a typo: refused before any index work."""
+    paths = [Path(p) for p in (corpus or [DEFAULT_CORPUS])]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise QAError(f"找不到语料：{'、'.join(missing)}（请检查路径）")
+    return [*paths, Path(user_dir or USER_DIR)]
+
+
 def safe_name(name: str) -> str:
     """A file name that cannot leave the folder or hide: path parts and odd characters removed."""
     base = Path(name.replace("\\", "/").replace("\0", "")).name
-    base = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", base).lstrip(".")
+    base = re.sub(r"[^\w.\-\u3001-\u303f\u4e00-\u9fff\uff01-\uff5e]+", "_", base).lstrip(".")
     stem, suffix = (base.rsplit(".", 1)[0], "." + base.rsplit(".", 1)[1][:10]) if "." in base else (base, "")
     while len(stem.encode("utf-8")) > MAX_NAME_BYTES:     # file systems count bytes (255), not characters
         stem = stem[:-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 
 from ..text.bigrams import bigrams, contained, dice, text_key
 from ..text.numerals import ARTICLE_LABEL
@@ -14,6 +15,21 @@ from .structure import Article
 MERGE_SIMILARITY = 0.8    # Dice of character bigrams at which two passages are one
 FRAGMENT_CONTAINED = 0.85  # share of a stray paragraph's bigrams found inside a sibling's clause
 MAX_VARIANTS = 5
+
+
+# A draft printed under the final text's title: the marker is in its file name or just below the title.
+DRAFT = re.compile(r"征求意见稿|送审稿|讨论稿|草案")
+
+
+def mark_drafts(articles: list[Article]) -> None:
+    """A draft (「…办法（征求意见稿）.docx」 whose first line is 「…办法」) is another text than the final,
+    not a copy of it: its title says so, so it is neither merged with the final nor cited as it."""
+    for a in articles:
+        if not a.title or DRAFT.search(a.title):
+            continue
+        m = DRAFT.search(" ".join([Path(a.source).stem, a.subtitle, *(b.text[:80] for b in a.blocks[:2])]))
+        if m:
+            a.title = f"{a.title}（{m[0]}）"
 
 
 def _clause_parts(article: Article) -> dict[int, tuple[int, str]]:

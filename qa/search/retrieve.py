@@ -62,8 +62,9 @@ class Backend(ABC):
     engine (OpenSearch, Milvus — docs/scale.md) is a new subclass, fusion and answers stay as they are."""
 
     @abstractmethod
-    def knn(self, q: np.ndarray, n: int, sentences: bool) -> dict[int, float]:
-        """Cosine of the question vector with the n nearest passages (or sentences): row -> score."""
+    def knn(self, q: np.ndarray, n: int, sentences: bool, allowed: np.ndarray | None = None) -> dict[int, float]:
+        """Cosine of the question vector with the n nearest passages (or sentences): row -> score;
+        only rows where `allowed` is true, when given (a search within chosen documents)."""
 
     @abstractmethod
     def bm25(self, tokens: list[str]) -> np.ndarray:
@@ -76,9 +77,9 @@ class LocalBackend(Backend):
     def __init__(self, index: Index):
         self.index = index
 
-    def knn(self, q: np.ndarray, n: int, sentences: bool) -> dict[int, float]:
+    def knn(self, q: np.ndarray, n: int, sentences: bool, allowed: np.ndarray | None = None) -> dict[int, float]:
         vectors = self.index.unit_vectors if sentences else self.index.vectors
-        if vectors.ntotal == 0:
+        if vectors.ntotal == 0 or (allowed is not None and not allowed.any()):
             return {}
         if self.index.exact(vectors):
             # One question against every row, on the index's own memory: torch's matrix-vector
@@ -88,11 +89,16 @@ class LocalBackend(Backend):
             import torch
             matrix = self.index.unit_matrix if sentences else self.index.passage_matrix
             sims = (torch.from_numpy(matrix) @ torch.from_numpy(np.ascontiguousarray(q[0], dtype=np.float32))).numpy()
+            if allowed is not None:
+                sims = np.where(allowed, sims, -np.inf)
+                n = min(n, int(allowed.sum()))
             ids = top_n(sims, min(n, len(sims)))
             return {int(i): float(sims[i]) for i in ids}
+        if allowed is not None:        # a graph cannot be told which rows count: ask for as many more as are left out
+            n = n * max(1, round(len(allowed) / int(allowed.sum())))
         sims, ids = vectors.search(q, min(n, vectors.ntotal))
         # FAISS pads missing results with -1: never use it as a list index.
-        return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
+        return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0 and (allowed is None or allowed[i])}
 
     def bm25(self, tokens: list[str]) -> np.ndarray:
         return bm25_scores(self.index.bm25, tokens)
@@ -120,6 +126,9 @@ class Retriever:
         self._row_of_id: dict[str, int] = {}
         for row, p in enumerate(index.passages):
             self._row_of_id.setdefault(p.id, row)        # the first of a repeated id
+        self.allowed: np.ndarray | None = None       # passage rows in scope (qa.search.scope.within); None: all
+        self.scope: list | None = None               # the documents searched, when a scope was chosen
+        self._unit_rows = np.fromiter((row for row, _, _ in index.units), dtype=np.int64, count=len(index.units))
 
     def sentences(self, row: int) -> list[int]:
         """The unit rows (sentences) of a passage, in reading order."""
@@ -146,8 +155,9 @@ class Retriever:
         """Passages by PASSAGE_SHARE x passage cosine + the rest x best-sentence cosine.
         Also returns, per passage, its best sentence (unit index, cosine)."""
         q = self.query_vector(question) if qvec is None else qvec
-        whole = self.backend.knn(q, n * 4, sentences=False)
-        parts = self.backend.knn(q, n * 12, sentences=True)
+        units = None if self.allowed is None else self.allowed[self._unit_rows]
+        whole = self.backend.knn(q, n * 4, sentences=False, allowed=self.allowed)
+        parts = self.backend.knn(q, n * 12, sentences=True, allowed=units)
         floor_whole = min(whole.values(), default=0.0)
         floor_part = min(parts.values(), default=0.0)
         best: dict[int, tuple[int, float]] = {}

@@ -43,5 +43,12 @@ class Audit:
                                     (limit,)).fetchall()
         return [dict(zip(("id", "at", "who", "action", "target", "detail"), r)) for r in rows]
 
+    def uploaders(self) -> dict[str, str]:
+        """Stored file name -> who uploaded it (the latest upload of that name)."""
+        with self._lock:
+            rows = self._db.execute("SELECT target, who FROM events WHERE action IN ('upload', 'upload_renamed') "
+                                    "ORDER BY id").fetchall()
+        return dict(rows)
+
     def close(self) -> None:
         self._db.close()

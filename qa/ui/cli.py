@@ -4,20 +4,34 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 
 from ..answer import Answer, Verdict
 from ..errors import BadQuestion, QAError
+from .admin import cmd_audit, cmd_groups, cmd_users, group_docs
 
 
 def _engine(args, progress=True):
+    """The same library as the page (corpus folders and uploads), so both use one index."""
+    from ..ingest.userdocs import library
+    corpus = library(args.corpus)           # a mistyped path fails here, before the model or the index
     # the library reports through logging: progress lines when a person watches, warnings always
     logging.basicConfig(level=logging.INFO if progress else logging.WARNING, format="%(message)s", stream=sys.stderr)
     from ..engine import QA
-    return QA(model=args.model, index_dir=args.index, corpus=args.corpus or None, progress=progress)
+    return QA(model=args.model, index_dir=args.index, corpus=corpus, progress=progress)
+
+
+def _scope(args) -> list[str] | None:
+    """--doc and --group together; None: the whole library. An unknown group fails before any index work."""
+    docs = list(args.doc) + (group_docs(args.group) if args.group else [])
+    return docs or None
 
 
 def _print_answer(res: Answer) -> None:
+    if res.scope:
+        print(f"检索范围：{'、'.join(f'《{t}》' for t in res.scope)}")
     print(res.text)
     print()
     if res.verdict != Verdict.ANSWERED:
@@ -33,10 +47,18 @@ def _print_answer(res: Answer) -> None:
 
 
 def cmd_ask(args) -> int:
+    from ..engine import check_question
+    if args.question != "-":
+        try:
+            check_question(args.question)      # an empty question is refused before any index work
+        except BadQuestion as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
+    docs = _scope(args)
     qa = _engine(args, progress=not args.json)
     if args.question != "-":
         try:
-            res = qa.ask(args.question, k=args.k)
+            res = qa.ask(args.question, k=args.k, docs=docs)
         except BadQuestion as e:
             print(f"错误：{e}", file=sys.stderr)
             return 2
@@ -49,7 +71,7 @@ def cmd_ask(args) -> int:
         # bytes that are not UTF-8 arrive as lone surrogates; they are never written back out
         question = line.rstrip("\n").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         try:
-            res = qa.ask(question, k=args.k)
+            res = qa.ask(question, k=args.k, docs=docs)
             out = json.dumps(res.to_dict(), ensure_ascii=False) if args.json else res.text
         except BadQuestion as e:
             out = json.dumps({"question": question, "error": str(e)}, ensure_ascii=False) if args.json else str(e)
@@ -77,11 +99,38 @@ def cmd_relations(args) -> int:
     return 0
 
 
+CHAT_HISTORY = Path(os.environ.get("QA_CHAT_HISTORY") or Path.home() / ".cache" / "qa-policy-zh" / "chat_history")
+
+
+def _line_editing():
+    """Arrow keys, editing and the questions of earlier sessions in `qa chat` (GNU readline behind input());
+    returns what saves the history (after each question: the command leaves by os._exit, without atexit)."""
+    try:
+        import readline
+    except ImportError:          # not on every platform: plain input() still works
+        return lambda: None
+    readline.set_history_length(1000)
+    try:
+        readline.read_history_file(CHAT_HISTORY)
+    except OSError:
+        pass
+
+    def save():
+        try:
+            CHAT_HISTORY.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(CHAT_HISTORY)
+        except OSError:
+            pass
+    return save
+
+
 def cmd_chat(args) -> int:
     """Interactive mode: follow-up questions see the earlier turns."""
+    docs = _scope(args)
     qa = _engine(args)
+    remember = _line_editing()
     history: list[Answer] = []
-    print("输入问题后回车；空行或 Ctrl-D 退出。")
+    print("输入问题后回车；空行或 Ctrl-D 退出。↑↓ 翻看以前的问题。")
     while True:
         try:
             question = input("问：").strip()
@@ -90,8 +139,9 @@ def cmd_chat(args) -> int:
             return 0
         if not question:
             return 0
+        remember()
         try:
-            res = qa.ask(question, k=args.k, history=history)
+            res = qa.ask(question, k=args.k, history=history, docs=docs)
         except BadQuestion as e:
             print(f"错误：{e}")
             continue
@@ -127,8 +177,6 @@ def cmd_corpus(args) -> int:
 
 
 def cmd_model(args) -> int:
-    from pathlib import Path
-
     from ..encoder import DEFAULT_MODEL_DIR
     from ..encoder.convert import convert, is_converted
     out = Path(args.out or DEFAULT_MODEL_DIR)
@@ -137,74 +185,6 @@ def cmd_model(args) -> int:
         return 0
     convert(out)
     print(f"模型已写入 {out}")
-    return 0
-
-
-def cmd_users(args) -> int:
-    """Accounts for a shared server; the password is asked twice, or read from stdin."""
-    import getpass
-
-    from . import sessions
-    from .db import database_path
-    from .users import USERS_FILE, add_user, load_users, remove_user, unlock_user
-    path = args.users or USERS_FILE
-    if args.action == "list":
-        for name, u in sorted(load_users(path).items()):
-            print(f"{name}\t{u['role']}")
-        return 0
-    if args.action == "sessions":
-        rows = [r for r in sessions.listing(database_path(path), everything=args.all) if not args.name or r["who"] == args.name]
-        if args.json:
-            print(json.dumps(rows, ensure_ascii=False, indent=1))
-            return 0
-        if not rows:
-            print("没有会话记录" if args.all else "没有登录中的会话")
-        for r in rows:
-            state = f"已结束 {r['ended']}（{r['why']}）" if r["ended"] else "登录中"
-            print(f"{r['who']}\t{r['address'] or '?'}\t登录 {r['started']}\t最近 {r['last_seen']}\t{state}\t{r['id']}")
-        return 0
-    if not args.name:
-        print("错误：请给出用户名", file=sys.stderr)
-        return 2
-    if args.action == "remove":
-        remove_user(args.name, path)
-        print(f"已删除用户 {args.name}（{path}）；正在运行的服务器一秒内结束其会话")
-        return 0
-    if args.action == "unlock":
-        unlock_user(args.name, path)
-        print(f"已解锁 {args.name}：可以再次登录")
-        return 0
-    if args.action == "logout":
-        n = sessions.ask_end(database_path(path), args.name)
-        print(f"正在运行的服务器一秒内结束 {args.name} 的全部会话（记录中登录中的有 {n} 个）")
-        return 0
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"{args.name} 的密码：")
-        if getpass.getpass("再输入一次：") != password:
-            print("错误：两次输入的密码不一致", file=sys.stderr)
-            return 2
-    add_user(args.name, password, admin=args.admin, path=path)
-    print(f"已添加{'管理员' if args.admin else '读者'} {args.name}（{path}）")
-    return 0
-
-
-def cmd_audit(args) -> int:
-    """The shared server's log of logins and document changes, newest first."""
-    from .audit import ACTIONS, Audit
-    from .db import database_path
-    from .users import USERS_FILE
-    path = database_path(args.users or USERS_FILE)
-    if not path.exists():
-        print(f"还没有审计日志（{path}）：共享服务器有账号时才记录", file=sys.stderr)
-        return 0
-    rows = Audit(path).recent(args.limit)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
-        return 0
-    for r in rows:
-        print(f"{r['at']}\t{r['who']}\t{ACTIONS.get(r['action'], r['action'])}\t{r['target']}\t{r['detail']}".rstrip())
     return 0
 
 
@@ -217,17 +197,29 @@ def main(argv=None) -> int:
         p.add_argument("--index", help="索引目录（默认 embeddings/index）")
         p.add_argument("--corpus", action="append", help="语料目录或文件，可重复（默认 data/corpus）")
 
+    def scoped(p):
+        p.add_argument("--doc", action="append", default=[], help="只在这份文档中查找（标题、文件名均可；可重复）")
+        p.add_argument("--group", help="只在这个文档组中查找（qa groups list 列出已保存的组）")
+
     p = sub.add_parser("ask", help="提问；问题为 - 时从标准输入逐行读取")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
     p.add_argument("--k", type=int, default=10, help="返回的段落数")
     common(p)
+    scoped(p)
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="交互式问答（可以追问）")
     p.add_argument("--k", type=int, default=10)
     common(p)
+    scoped(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("groups", help="文档组（检索范围）：groups list / add 组名 文档… / remove 组名")
+    p.add_argument("action", choices=["list", "add", "remove"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("docs", nargs="*", help="add：组内文档的标题")
+    p.set_defaults(func=cmd_groups)
 
     p = sub.add_parser("relations", help="列出“谁向谁报告”关系表")
     p.add_argument("--json", action="store_true")
@@ -275,7 +267,6 @@ def run() -> None:
     """The `qa` command: main(), then leave without the interpreter's teardown of torch and its
     thread pools, which took a second after the answer was already printed. Everything the
     commands write is flushed or fsynced before they return."""
-    import os
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -27,6 +27,8 @@ def source_line(c: dict) -> str:
 
 def _answer_text(result: dict) -> str:
     text = result.get("answer", "")
+    if result.get("scope"):
+        text = f"（检索范围：{'、'.join(f'《{t}》' for t in result['scope'])}）\n{text}"
     verdict = result.get("verdict")
     if verdict and verdict != "answered":
         text = f"（判断：{Verdict(verdict).label}）\n{text}"

@@ -67,6 +67,25 @@ API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
 NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
 
 
+async def rewrite_page(app, scope, receive, send, edit) -> None:
+    """Run the app for one request and send its body changed by edit(bytes) -> bytes (with a new length)."""
+    start, body = {}, []
+
+    async def holding(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        body.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        page = edit(b"".join(body))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+        await send({"type": "http.response.body", "body": page})
+
+    await app(scope, receive, holding)
+
+
 # Failed logins per client address (names are throttled in qa.ui.users): more than this many within
 # ADDRESS_WINDOW seconds and that address waits out the window.
 ADDRESS_FAILURES, ADDRESS_WINDOW = 20, 300.0
@@ -109,21 +128,7 @@ class TrustedRequests:
         return await self.app(scope, receive, send)
 
     async def _without_api_info(self, scope, receive, send):
-        start, body = {}, []
-
-        async def holding(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            page = API_INFO.sub(NO_API_INFO, b"".join(body), count=1)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
-            await send({"type": "http.response.body", "body": page})
-
-        await self.app(scope, receive, holding)
+        await rewrite_page(self.app, scope, receive, send, lambda page: API_INFO.sub(NO_API_INFO, page, count=1))
 
     async def _login(self, scope, receive, send):
         address, now = (scope.get("client") or ("?",))[0], time.monotonic()

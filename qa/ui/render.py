@@ -9,22 +9,38 @@ from ..answer import RELATED_HEADING, Verdict
 
 LABELS = {v.value: v.label for v in Verdict}
 
+# Colours come from Gradio's theme variables, so dark mode stays readable; a phone gets the relations as cards.
 CSS = """
-.qa-cite {border:1px solid #e5e7eb;border-radius:8px;margin:6px 0;padding:6px 10px;background:#fff}
+.qa-cite {border:1px solid var(--border-color-primary);border-radius:8px;margin:6px 0;padding:6px 10px;
+  background:var(--block-background-fill);color:var(--body-text-color)}
 .qa-cite summary {cursor:pointer;font-weight:600}
-.qa-cite .meta {color:#6b7280;font-size:.85em;margin:4px 0}
-.qa-cite .passage {line-height:1.7}
-.qa-cite mark, .qa-doc mark {background:#fde68a;padding:0 1px}
+.qa-cite .meta, .qa-doc-head .meta, .qa-for {color:var(--body-text-color-subdued);font-size:.85em;margin:4px 0}
+.qa-cite .passage {line-height:1.7;white-space:pre-line}   /* （一）（二） items on lines of their own */
+.qa-cite mark, .qa-doc mark {background:#fde68a;color:#111827;padding:0 1px}
 .qa-diff del {color:#b91c1c} .qa-diff ins {color:#047857;text-decoration:none}
-.qa-doc {line-height:1.8;max-height:560px;overflow-y:auto;padding:8px 12px;border:1px solid #e5e7eb;border-radius:8px;white-space:pre-wrap}
-.qa-doc .focus {background:#eef2ff;outline:2px solid #6366f1;border-radius:4px}
-.qa-empty {color:#6b7280}
-.qa-for {color:#6b7280;font-size:.9em;margin:2px 0 6px;display:flex;gap:8px;align-items:center;justify-content:space-between}
-.qa-copy {border:1px solid #d1d5db;border-radius:6px;padding:2px 8px;background:transparent;cursor:pointer;white-space:nowrap}
+.dark .qa-diff del {color:#fca5a5} .dark .qa-diff ins {color:#6ee7b7}
+.qa-doc {line-height:1.8;max-height:560px;overflow-y:auto;padding:8px 12px;border:1px solid var(--border-color-primary);
+  border-radius:8px;white-space:pre-wrap;color:var(--body-text-color);background:var(--block-background-fill)}
+.qa-doc .focus {background:#eef2ff;color:#111827;outline:2px solid #6366f1;border-radius:4px}
+.dark .qa-doc .focus {background:#312e81;color:#f9fafb;outline-color:#a5b4fc}
+.dark .qa-doc .focus mark {background:#facc15;color:#111827}
+.qa-empty {color:var(--body-text-color-subdued)}
+.qa-for {display:flex;gap:8px;align-items:center;justify-content:space-between}
+.qa-copy {border:1px solid var(--border-color-primary);border-radius:6px;padding:2px 8px;background:transparent;
+  color:var(--body-text-color);cursor:pointer;white-space:nowrap}
 .qa-copy[data-copied]::after, a[href^="#copy-"][data-copied]::after {content:" ✓ 已复制"}
 .qa-notfound {border-left:4px solid #f59e0b;padding-left:8px}
 .qa-verdict {font-weight:600;margin:4px 0 8px} .qa-not_in_documents, .qa-partly {color:#b45309}
-table.qa-rel {border-collapse:collapse;width:100%} table.qa-rel td, table.qa-rel th {border-bottom:1px solid #e5e7eb;padding:4px 6px;text-align:left;vertical-align:top}
+.dark .qa-not_in_documents, .dark .qa-partly {color:#fbbf24}
+table.qa-rel {border-collapse:collapse;width:100%}
+table.qa-rel td, table.qa-rel th {border-bottom:1px solid var(--border-color-primary);padding:4px 6px;text-align:left;vertical-align:top}
+@media (max-width: 640px) {
+  table.qa-rel, table.qa-rel tbody, table.qa-rel tr, table.qa-rel td {display:block;width:auto}
+  table.qa-rel tr.head {display:none}
+  table.qa-rel tr {border:1px solid var(--border-color-primary);border-radius:8px;margin:8px 0;padding:6px 8px}
+  table.qa-rel td {border:0;padding:2px 0}
+  table.qa-rel td::before {content:attr(data-label) "：";color:var(--body-text-color-subdued)}
+}
 """
 
 # An [n] in answer T links to #cite-T-n. If the sources panel shows answer T, the card opens; otherwise the
@@ -106,6 +122,8 @@ def chat_message(result: dict, turn: int | None = None) -> str:
         missing = "、".join(result.get("missing") or [])
         head = (f"**判断：{escape(LABELS.get(verdict, verdict))}"
                 + (f"（缺：{escape(missing)}）" if missing and verdict == "partly" else "") + "**  \n")
+    if result.get("scope"):
+        head += f"检索范围：{answer_markdown('、'.join(f'《{t}》' for t in result['scope']))}  \n"
     marker = f"\n{RELATED_HEADING}：\n"
     tail = f"\n\n[复制答案和出处](#copy-{int(turn)})" if turn is not None else ""
     if result.get("found") or marker not in text:
@@ -125,9 +143,12 @@ def chat_history(turns: list[dict], start: int = 0) -> list[dict]:
 
 
 def _sources_line(c: dict) -> str:
-    files = [f"{escape(s['source'])} " + (f"第{int(s['page'])}页" if s.get("page") else f"第{int(s['line'])}行")
-             for s in c.get("sources") or []]
-    return "、".join(files) or escape(c.get("source", ""))
+    """Where the passage stands in its file(s): 「原文第53行；副本第50行」, the file name on hover (file names
+    such as 000_0dea9b20fcaf03ac.txt say nothing to a reader; the title is in the card's heading)."""
+    where = [(s["source"], f"第{int(s['page'])}页" if s.get("page") else f"第{int(s['line'])}行")
+             for s in c.get("sources") or []] or [(c.get("source", ""), "")]
+    return "；".join(f"<span title='{escape(f)}'>{'原文' if i == 0 else '副本'}{at}</span>"
+                    for i, (f, at) in enumerate(where))
 
 
 def _variants(c: dict) -> str:
@@ -202,12 +223,13 @@ def relations_table(rows: list[dict], who: str = "", to: str = "") -> str:
     keep = [r for r in rows if who in r["reporter"] and to in r["recipient"]]
     if not keep:
         return "<div class='qa-empty'>没有符合条件的报告关系。</div>"
-    body = "".join(
-        f"<tr><td>{escape(r['reporter'])}</td><td>{escape(r['recipient'] or '（未写明）')}</td>"
-        f"<td>{escape(r['verb'])}</td><td>{escape(r['condition'])}</td><td>{escape(r['consequence'])}</td>"
-        f"<td>《{escape(r['title'])}》{escape(r['clause'])}</td></tr>" for r in keep)
-    return ("<table class='qa-rel'><tr><th>谁</th><th>向谁</th><th>方式</th><th>条件</th><th>不报告的后果</th>"
-            f"<th>出处</th></tr>{body}</table><div class='meta'>共 {len(keep)} 条</div>")
+    heads = ("谁", "向谁", "方式", "条件", "不报告的后果", "出处")
+    body = "".join("<tr>" + "".join(f"<td data-label='{h}'>{v}</td>" for h, v in zip(heads, (
+        escape(r["reporter"]), escape(r["recipient"] or "（未写明）"), escape(r["verb"]), escape(r["condition"]),
+        escape(r["consequence"]), f"《{escape(r['title'])}》{escape(r['clause'])}"))) + "</tr>" for r in keep)
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    return (f"<table class='qa-rel'><tr class='head'>{head}</tr>{body}</table>"
+            f"<div class='meta'>共 {len(keep)} 条</div>")
 
 
 def outline_view(outline: dict) -> str:
