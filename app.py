@@ -306,6 +306,7 @@ def build_ui(app: App) -> gr.Blocks:
         demo.load(app.fresh, None, changed[1:], api_visibility="private")
         demo.load(chat.restore, None, [*shown, conv_pick], api_visibility="private")
         gr.api(chat.ask, api_name="ask")
+        gr.api(chat.ask_within, api_name="ask_within")
     return demo
 
 

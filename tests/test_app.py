@@ -36,6 +36,8 @@ def test_gradio_client_example_from_the_readme(server):
     assert result["citations"][0]["clause"] == "（十四）"
     bad = client.predict("", api_name="/ask")
     assert "error" in bad
+    from bench.load import HttpClient          # the curl-style call of the README: three inputs, no client
+    assert HttpClient(url).predict("党费按什么比例缴纳？")["found"] is False
 
 
 @contextmanager
@@ -122,8 +124,15 @@ def _own_page(page, server, viewport=None, dark=False):
     return pg
 
 
-def test_an_earlier_answers_citation_opens_its_own_source(page, server):
-    pg = _own_page(page, server)
+VIEWS = [pytest.param(False, {"width": 1366, "height": 900}, id="light-desktop"),
+         pytest.param(True, {"width": 1366, "height": 900}, id="dark-desktop"),
+         pytest.param(False, {"width": 390, "height": 844}, id="light-phone"),
+         pytest.param(True, {"width": 390, "height": 844}, id="dark-phone")]
+
+
+@pytest.mark.parametrize("dark, viewport", VIEWS)
+def test_an_earlier_answers_citation_opens_its_own_source(page, server, dark, viewport):
+    pg = _own_page(page, server, viewport=viewport, dark=dark)
     try:
         ask(pg, "纪委书记发现班子成员有重要问题，应该向谁报告？", "上级纪委和同级党委主要负责人")
         ask(pg, "太原疫情期间抽调了多少名市直机关干部下沉一线？", "825")
@@ -212,9 +221,7 @@ CONTRAST = """el => {
 }"""
 
 
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
+@pytest.mark.parametrize("dark, viewport", VIEWS)
 def test_readable_in_light_and_dark_at_desktop_and_phone_width_in_chinese(page, server, dark, viewport):
     pg = _own_page(page, server, viewport=viewport, dark=dark)
     try:
@@ -355,6 +362,9 @@ def test_upload_pdf_and_word_then_ask_by_article_and_see_the_page(page, server, 
     page.wait_for_selector("#docview .focus", timeout=20000)
     assert "第六条" in page.locator("#docview .focus").inner_text()
     page.screenshot(path=str(SHOTS / "5-pdf-article.png"), full_page=True)
+    ask(page, "公务接待管理规定第七条", "不得额外配发洗漱用品")
+    items = open_citation(page).locator(".passage").inner_text()
+    assert "要求：\n（一）" in items and "；\n（二）" in items          # each item on a line of its own
 
 
 CAR_RULES = [["星海市公务用车管理办法", "第一条　为了规范公务用车管理，降低行政成本，制定本办法。",
@@ -401,10 +411,10 @@ def test_the_api_and_the_page_search_a_chosen_scope_and_say_so(page, server):
     from gradio_client import Client
     client = Client(server[0], verbose=False)
     question = "纪委书记发现班子成员有重要问题，应该向谁报告？"
-    res = client.predict(question, [], 5, ["坚持不懈抓好党内政治生态建设"], "", api_name="/ask")
+    res = client.predict(question, [], 5, ["坚持不懈抓好党内政治生态建设"], "", api_name="/ask_within")
     assert res["scope"] == ["坚持不懈抓好党内政治生态建设"] and not res["found"]
-    assert "没有名为《合同法》" in client.predict(question, [], 5, ["合同法"], "", api_name="/ask")["error"]
-    assert "文档组" in client.predict(question, [], 5, None, "没有这个组", api_name="/ask")["error"]
+    assert "没有名为《合同法》" in client.predict(question, [], 5, ["合同法"], "", api_name="/ask_within")["error"]
+    assert "文档组" in client.predict(question, [], 5, None, "没有这个组", api_name="/ask_within")["error"]
     pg = _own_page(page, server)
     try:
         pg.locator("#scope-docs input").fill("政治生态")
@@ -416,7 +426,7 @@ def test_the_api_and_the_page_search_a_chosen_scope_and_say_so(page, server):
         pg.fill("#group-name input, #group-name textarea", "生态")
         pg.click("#save-group")
         pg.wait_for_function("() => document.querySelector('#scope-group input').value === '生态'", timeout=20000)
-        assert client.predict(question, [], 5, None, "生态", api_name="/ask")["scope"] == ["坚持不懈抓好党内政治生态建设"]
+        assert client.predict(question, [], 5, None, "生态", api_name="/ask_within")["scope"] == ["坚持不懈抓好党内政治生态建设"]
         pg.locator("#scope-docs button[aria-label*='清'], #scope-docs .token-remove").first.click()   # the group alone
         ask(pg, "太原疫情期间抽调了多少名市直机关干部下沉一线？", "825")
         assert "检索范围：《坚持不懈抓好党内政治生态建设》" in pg.locator("[data-testid='bot']").last.inner_text()

@@ -442,3 +442,16 @@ def test_a_page_on_another_port_cannot_send_files_as_the_logged_in_admin(browser
         assert not list(gradio_files.rglob(planted))
     finally:
         context.close()
+
+
+def test_each_account_keeps_its_own_conversations(team_server):
+    from gradio_client import Client
+    from qa.ui.conversations import Conversations
+    url, user_dir = team_server
+    for user, question in ((READER, "党费按什么比例缴纳？"), (ADMIN, "纪委书记发现班子成员有重要问题，应该向谁报告？")):
+        Client(url, auth=user, verbose=False).predict(question, [], 5, False, [], "", api_name="/chat")
+    store = Conversations(user_dir.parent / "qa.sqlite3")
+    mine = [c["title"] for c in store.listing(READER[0])]
+    theirs = [c["title"] for c in store.listing(ADMIN[0])]
+    assert "党费按什么比例缴纳？" in mine and "党费按什么比例缴纳？" not in theirs
+    assert "纪委书记发现班子成员有重要问题，应该向谁报告？" in theirs and store.listing("") == []

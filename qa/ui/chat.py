@@ -42,11 +42,16 @@ class Chat:
     def __init__(self, qa, store: Conversations | None, groups: Groups | None = None):
         self.qa, self.conversations, self.groups = qa, store, groups
 
-    def ask(self, question: str, history: list[dict] | None = None, k: int = 5, docs: list[str] | None = None,
-            group: str = "") -> dict:
-        """The API endpoint: one question (with optional earlier turns) -> the answer as JSON (the schema
-        of `qa.Answer.to_dict`, as in the README). `docs` (titles or file names) and `group` (a saved
-        group's name) limit the search; the answer's `scope` then names the documents searched."""
+    def ask(self, question: str, history: list[dict] | None = None, k: int = 5) -> dict:
+        """The `/ask` endpoint: one question (with optional earlier turns) -> the answer as JSON (the
+        schema of `qa.Answer.to_dict`, as in the README), over the whole library."""
+        return self.ask_within(question, history, k)
+
+    def ask_within(self, question: str, history: list[dict] | None = None, k: int = 5,
+                   docs: list[str] | None = None, group: str = "") -> dict:
+        """The `/ask_within` endpoint: `/ask` limited to `docs` (titles or file names) and to a saved
+        `group`; the answer's `scope` names the documents searched. A separate endpoint, so that callers
+        of `/ask` that send its three inputs keep working."""
         try:
             return self.qa.ask(question, k=k, history=history, docs=self.scope(docs, group)).to_dict()
         except (BadQuestion, NoGroup) as e:     # a question too long is not echoed back whole
@@ -66,7 +71,7 @@ class Chat:
               request: gr.Request = None):
         """One question in the chat: the answer is appended to the conversation, which is saved at once."""
         history, turns = list(history or []), list(turns or [])
-        res = self.ask(message, turns, k, docs, group or "")
+        res = self.ask_within(message, turns, k, docs, group or "")
         if "error" in res:
             if (message or "").strip():
                 history.append({"role": "user", "content": render.answer_markdown(message[:200])})
