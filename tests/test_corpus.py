@@ -183,3 +183,14 @@ def test_a_draft_under_the_finals_title_is_another_text_not_a_copy(tmp_path):
     assert len(third) == 2                                          # the final (with its copy) and the draft
     final = next(p for p in third if "严禁" in p.text)
     assert {s["source"] for s in final.sources} == {"星海市公务用车管理办法.txt", "另一份.txt"}
+
+
+
+def test_a_dated_draft_is_an_older_version_of_its_final(tmp_path):
+    from qa.ingest import load_corpus
+    body = "星海市公务用车管理办法\n第一条 为了规范公务用车管理，制定本办法。\n第二条 严禁公车私用。\n"
+    (tmp_path / "星海市公务用车管理办法（征求意见稿）(2020-03-01).txt").write_text(body.replace("严禁", "不得"), encoding="utf-8")
+    (tmp_path / "星海市公务用车管理办法(2021-01-15).txt").write_text(body, encoding="utf-8")
+    docs = load_corpus([tmp_path]).documents
+    assert len({d.family for d in docs}) == 1 and sorted(d.version for d in docs) == ["2020-03-01", "2021-01-15"]
+    assert {d.title for d in docs} == {"星海市公务用车管理办法", "星海市公务用车管理办法（征求意见稿）"}

@@ -78,3 +78,24 @@ def test_conversations_belong_to_their_owner_and_outlive_the_server(answers, tmp
         again.save("lin", mine, answers)
     assert again.listing("lin") == [] and [c["id"] for c in again.listing("chen")] == [theirs]
     assert title_of("  ") == "新对话" and len(title_of("问" * 100)) == 60
+
+
+def test_an_account_cannot_fill_the_disk_with_conversations(tmp_path, monkeypatch):
+    from qa.ui import conversations
+    monkeypatch.setattr(conversations, "MAX_CONVERSATIONS", 3)
+    monkeypatch.setattr(conversations, "MAX_SAVED_TURNS", 2)
+    store = Conversations(tmp_path / "qa.sqlite3")
+    ids = [store.create("lin", f"问题{i}") for i in range(5)]
+    assert {c["id"] for c in store.listing("lin")} == set(ids[-3:])       # the oldest went first
+    store.save("lin", ids[-1], [{"question": str(i)} for i in range(5)])
+    assert [t["question"] for t in store.load("lin", ids[-1])["turns"]] == ["3", "4"]
+
+
+def test_the_chat_bubbles_a_client_sends_back_are_bounded(real_qa, tmp_path):
+    from qa.ui.chat import Chat
+    chat = Chat(real_qa, Conversations(tmp_path / "qa.sqlite3"))
+    forged = [{"role": "user", "content": "问" * 1_000_000}]
+    out = chat.reply("党费按什么比例缴纳？", forged, [], None, 5, False)
+    assert len(out[0]) == 2 and len(str(out[0])) < 20_000           # ours, not the million characters
+    many = [{"role": "user", "content": "问"}] * 10_000
+    assert len(chat.reply("党费按什么比例缴纳？", many, [], None, 5, False)[0]) == 2

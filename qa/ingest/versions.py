@@ -19,6 +19,7 @@ MAX_VARIANTS = 5
 
 # A draft printed under the final text's title: the marker is in its file name or just below the title.
 DRAFT = re.compile(r"征求意见稿|送审稿|讨论稿|草案")
+DRAFT_MARK = re.compile(r"[（(]?(?:征求意见稿|送审稿|讨论稿|草案)[)）]?")
 
 
 def mark_drafts(articles: list[Article]) -> None:
@@ -132,17 +133,27 @@ def version_date(source: str, text_date: str = "") -> str:
 
 
 def familytext_key(title: str) -> str:
-    """Documents whose titles agree here are texts of one document (copies or dated versions)."""
-    return text_key(_FILE_DATE.sub("", title))
+    """Documents whose titles agree here are texts of one document (copies, dated versions, its drafts)."""
+    return text_key(DRAFT_MARK.sub("", _FILE_DATE.sub("", title)))
 
 
 def date_versions(documents: list[Document]) -> None:
     """Give each document its family and version date; passages of a family that has several
     dates carry their version, so retrieval can prefer the newest."""
     families: dict[str, set[str]] = {}
+    same: dict[tuple[str, str], list[Document]] = {}
     for d in documents:
         d.family = familytext_key(d.title)
         d.version = version_date(d.source, d.date)
+        same.setdefault((d.family, d.version), []).append(d)
+    # A dated draft is an older version of its final; one of the same date (or none) would be merged
+    # with the final as a copy: it is set apart as a document of its own.
+    for docs in same.values():
+        drafts = [d for d in docs if DRAFT.search(d.title)]
+        if drafts and len(drafts) < len(docs):
+            for d in drafts:
+                d.family += "·draft"
+    for d in documents:
         families.setdefault(d.family, set()).add(d.version)
     for d in documents:
         if len(families[d.family] - {""}) > 1:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from ..engine import MAX_TURNS
 from ..errors import BadFile, BadQuestion
 from ..ingest import ocr, userdocs
 from ..ingest.sources import IMAGE_SUFFIXES
@@ -21,6 +22,7 @@ from .groups import Groups, NoGroup
 log = logging.getLogger("qa.app")
 
 EXPORTS = Path(tempfile.gettempdir()) / "qa-export"
+MAX_BUBBLE = 50_000      # characters of one chat bubble a client may send back (an answer is far shorter)
 
 
 def _export_folder() -> Path:
@@ -71,7 +73,13 @@ class Chat:
               request: gr.Request = None):
         """One question in the chat: the answer is appended to the conversation, which is saved at once."""
         history, turns = list(history or []), list(turns or [])
-        res = self.ask_within(message, turns, k, docs, group or "")
+        if len(history) > 2 * len(turns) + 100 or not all(
+                isinstance(m, dict) and len(str(m.get("content", ""))) <= MAX_BUBBLE for m in history):
+            history = render.chat_history(turns)     # the bubbles come from the client: when implausible, ours
+        if len(turns) >= conversations.MAX_SAVED_TURNS:      # the page's state and the saved row stay bounded
+            res = {"error": f"这个对话已有 {len(turns)} 个问答：请点“新对话”接着问"}
+        else:
+            res = self.ask_within(message, turns[-MAX_TURNS:], k, docs, group or "")   # a long chat goes on
         if "error" in res:
             if (message or "").strip():
                 history.append({"role": "user", "content": render.answer_markdown(message[:200])})

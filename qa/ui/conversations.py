@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner, updated);
 """
 MAX_TITLE = 60
+# bounds, so that one account asking in a loop cannot fill the disk: its oldest conversations go first,
+# and a conversation keeps its latest answers
+MAX_CONVERSATIONS, MAX_SAVED_TURNS = 500, 200
 
 
 class NoConversation(QAError):
@@ -47,10 +50,12 @@ class Conversations:
         with self._lock:
             self._db.execute("INSERT INTO conversations (id, owner, title, created, updated, turns) "
                              "VALUES (?, ?, ?, ?, ?, '[]')", (cid, owner, title_of(title), at, at))
+            self._db.execute("DELETE FROM conversations WHERE owner = ? AND id NOT IN (SELECT id FROM conversations "
+                             "WHERE owner = ? ORDER BY updated DESC, rowid DESC LIMIT ?)", (owner, owner, MAX_CONVERSATIONS))
         return cid
 
     def save(self, owner: str, cid: str, turns: list[dict]) -> None:
-        data = json.dumps(turns, ensure_ascii=False)
+        data = json.dumps(turns[-MAX_SAVED_TURNS:], ensure_ascii=False)
         with self._lock:
             n = self._db.execute("UPDATE conversations SET turns = ?, updated = ? WHERE id = ? AND owner = ?",
                                  (data, now(), cid, owner)).rowcount
