@@ -99,3 +99,19 @@ def test_the_chat_bubbles_a_client_sends_back_are_bounded(real_qa, tmp_path):
     assert len(out[0]) == 2 and len(str(out[0])) < 20_000           # ours, not the million characters
     many = [{"role": "user", "content": "问"}] * 10_000
     assert len(chat.reply("党费按什么比例缴纳？", many, [], None, 5, False)[0]) == 2
+
+
+def test_a_kept_citation_finds_its_passage_after_the_document_changed_or_says_it_is_gone(real_qa, answers, tmp_path):
+    from qa.ui.chat import Chat
+    chat = Chat(real_qa, Conversations(tmp_path / "qa.sqlite3"))
+    c = answers[0]["citations"][0]
+    moved = {**answers[0], "citations": [{**c, "start": c["start"] + 7, "end": c["end"] + 7,
+                                           "quotes": [{**q, "doc_start": q["doc_start"] + 7, "doc_end": q["doc_end"] + 7}
+                                                      for q in c["quotes"]]}]}
+    html, _ = chat.view([moved], 0, 0)       # the offsets kept with the answer are 7 characters off now
+    framed = html.split("<span class='focus'>")[1].split("</span>")[0]
+    assert framed.startswith("（十四）完善纪委书记谈话提醒制度") and "<mark>发现存在重要问题的" in framed
+    gone = {**answers[0], "citations": [{**c, "text": "这段话已从文件中删去。", "quotes": []}]}
+    html, _ = chat.view([gone], 0, 0)
+    assert "已删除或已修改" in html and "这段话已从文件中删去。" in html
+    assert chat.view([answers[0]], 0, 5) == ("", chat.view([answers[0]], None, 0)[1])     # a stale choice

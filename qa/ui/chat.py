@@ -126,13 +126,28 @@ class Chat:
             return "", hidden
         result = turns[last]
         items = result.get("citations") or result.get("passages", [])[:5]
-        c = items[int(choice)]
-        doc = self.qa.index.docs.get(c["doc_id"])
-        if doc is None:
+        if not 0 <= int(choice) < len(items):
             return "", hidden
-        quotes = [(q["doc_start"], q["doc_end"]) for q in c.get("quotes") or []]
+        c = items[int(choice)]
+        doc, shift = self._now(c)
+        if doc is None:         # an old answer whose document was removed or changed since
+            return render.gone_view(c), hidden
+        c = {**c, "start": c["start"] + shift, "end": c["end"] + shift}
+        quotes = [(q["doc_start"] + shift, q["doc_end"] + shift) for q in c.get("quotes") or []]
         html = render.document_view(doc.to_dict(), c["start"], c["end"], quotes)
         return html, self.page_image(c, doc, quotes)
+
+    def _now(self, c: dict):
+        """The document a kept citation points to today and how far its passage moved (None when the
+        passage is no longer in it): a conversation outlives re-reads and edits of its documents."""
+        doc = self.qa.index.docs.get(c["doc_id"])
+        if doc is not None and doc.text[c["start"]:c["end"]] == c["text"]:
+            return doc, 0
+        for d in [doc] if doc is not None else [d for d in self.qa.index.documents if d.title == c.get("title")]:
+            at = d.text.find(c["text"])
+            if at >= 0:
+                return d, at - c["start"]
+        return None, 0
 
     # -- conversations ----------------------------------------------------------
     @staticmethod
@@ -216,7 +231,7 @@ class Chat:
     def page_image(self, c: dict, doc, quotes):
         """The cited page of a PDF, scan or photo with the quoted sentence framed, for checking against the paper."""
         hidden = gr.update(value=None, visible=False)
-        path = self.qa.source_path(c["source"]) if c.get("page") else None
+        path = self.qa.source_path(doc.source) if c.get("page") else None
         if path is None or path.suffix.lower() not in (".pdf", *IMAGE_SUFFIXES):
             return hidden
         start, end = quotes[0] if quotes else (c["start"], c["end"])

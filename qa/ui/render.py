@@ -218,6 +218,13 @@ def document_view(doc: dict, start: int = -1, end: int = -1, quotes: list[tuple[
                    f"{escape(text[end:])}</div>")
 
 
+def gone_view(c: dict) -> str:
+    """A kept citation whose passage is no longer in the library: what was quoted then, said plainly."""
+    spans = [(q["start"], q["end"]) for q in c.get("quotes") or []]
+    return (f"<div class='qa-notfound'>《{escape(c.get('title', ''))}》已删除或已修改，文档库中找不到这段原文；"
+            f"下面是回答时引用的原文。</div><div class='qa-doc'>{_highlight(c.get('text', ''), spans)}</div>")
+
+
 def relations_table(rows: list[dict], who: str = "", to: str = "") -> str:
     who, to = who.strip(), to.strip()
     keep = [r for r in rows if who in r["reporter"] and to in r["recipient"]]
