@@ -39,16 +39,20 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[int]:
 
 
 def score(ranked_texts: list[list[str]], cases: list[dict]) -> dict:
+    """hit@1, hit@5 and MRR@10 (any gold article counts), and recall@5 of all gold articles: a question
+    that needs a law's article and its interpretation's is answered only when both are among the five."""
     hit1 = hit5 = 0
-    rr = 0.0
+    rr = recall = 0.0
     for texts, case in zip(ranked_texts, cases):
         ranks = [i for i, t in enumerate(texts[:10]) if is_hit(t, case["gold"])]
         first = ranks[0] + 1 if ranks else None
         hit1 += first == 1
         hit5 += bool(first and first <= 5)
         rr += 1 / first if first else 0.0
+        recall += sum(any(is_hit(t, [g]) for t in texts[:5]) for g in case["gold"]) / len(case["gold"])
     n = max(len(cases), 1)
-    return {"hit@1": round(hit1 / n, 3), "hit@5": round(hit5 / n, 3), "mrr@10": round(rr / n, 3)}
+    return {"hit@1": round(hit1 / n, 3), "hit@5": round(hit5 / n, 3), "mrr@10": round(rr / n, 3),
+            "recall@5": round(recall / n, 3)}
 
 
 def main() -> int:

@@ -186,6 +186,24 @@ def test_a_draft_under_the_finals_title_is_another_text_not_a_copy(tmp_path):
 
 
 
+def test_two_different_texts_under_one_title_are_not_copies(tmp_path):
+    from qa.ingest import load_corpus
+    first = ("关于做好档案整理工作的通知\n各部门：\n第一条 各部门应当在每年三月底前完成上一年度文书档案的整理归档。\n"
+             "第二条 电子文件与纸质文件同步归档，归档范围按照档案馆的规定执行。\n第三条 逾期未归档的，予以通报。\n")
+    other = ("关于做好档案整理工作的通知\n各乡镇：\n第一条 今年汛期将至，各乡镇应当把库房防潮防霉放在首位。\n"
+             "第二条 发现档案受潮霉变的，立即报告县档案局并组织抢救。\n")
+    (tmp_path / "档案通知.txt").write_text(first, encoding="utf-8")
+    (tmp_path / "档案通知-副本.txt").write_text(first.split("第三条")[0], encoding="utf-8")   # a copy cut short
+    (tmp_path / "乡镇档案通知.txt").write_text(other, encoding="utf-8")
+    docs = load_corpus([tmp_path]).documents
+    family = {d.source: d.family for d in docs}
+    assert family["档案通知.txt"] == family["档案通知-副本.txt"] != family["乡镇档案通知.txt"]
+    passages = load_corpus([tmp_path]).passages
+    firsts = [p for p in passages if p.article == "第一条"]
+    assert len(firsts) == 2                  # one per text; the copy's is merged into its original's
+    assert {s["source"] for p in firsts for s in p.sources} == {"档案通知.txt", "档案通知-副本.txt", "乡镇档案通知.txt"}
+
+
 def test_a_dated_draft_is_an_older_version_of_its_final(tmp_path):
     from qa.ingest import load_corpus
     body = "星海市公务用车管理办法\n第一条 为了规范公务用车管理，制定本办法。\n第二条 严禁公车私用。\n"

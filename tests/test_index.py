@@ -83,6 +83,18 @@ def test_other_model_triggers_rebuild(tmp_path, corpus_dir, fake_embedder):
     assert again.manifest["model"] == "another-model"
 
 
+def test_an_index_whose_texts_were_made_another_way_lends_nothing(tmp_path, corpus_dir, fake_embedder, monkeypatch):
+    # vectors are found again by the text that was embedded: when that text changes (the 编/章/节 titles
+    # joined it), an old vector filed under the new text would be another text's vector
+    folder = tmp_path / "idx"
+    first = qindex.open_index(fake_embedder, [corpus_dir], folder)
+    assert first.manifest["embedded_text"] == qindex.builder.EMBEDDED_TEXT
+    monkeypatch.setattr(qindex.builder, "EMBEDDED_TEXT", qindex.builder.EMBEDDED_TEXT + 1)
+    monkeypatch.setattr(qindex.state, "EMBEDDED_TEXT", qindex.builder.EMBEDDED_TEXT)
+    again = qindex.open_index(fake_embedder, [corpus_dir], folder)
+    assert again.manifest["embedded"] == first.manifest["embedded"] > 0       # everything embedded again
+    assert qindex.builder.Reuse.of_index(first, fake_embedder).vectors == {}
+
 def test_failed_save_keeps_previous_index(tmp_path, corpus_dir, fake_embedder, monkeypatch):
     folder = tmp_path / "idx"
     qindex.open_index(fake_embedder, [corpus_dir], folder)

@@ -14,21 +14,35 @@ import numpy as np
 from ..encoder import Embedder
 from ..errors import IndexCorrupt
 from ..ingest import PARSER_VERSION, Corpus, Passage, extract_relations
-from ..text import clause_spans, sentence_spans, tokenize
+from ..text import clause_spans, match_line, sentence_spans, tokenize
 from . import bm25
 from .store import FORMAT_VERSION, Index, _check, _read_units, _rows, _units_file, read_manifest, vector_index
 
 UNIT_SPLIT = 150   # sentences longer than this are also cut at semicolons
 UNIT_MIN = 6
 CHUNK = 128        # texts per embedding call while building
+# What `index_text` and `unit_text` make of a passage; bump it when they change. Vectors and BM25 rows are
+# found again by that text, so an index whose texts were made another way gives nothing to reuse.
+EMBEDDED_TEXT = 2  # 2: the 编/章/节 titles above an article
 log = logging.getLogger(__name__)
 
 
+def division_names(p: Passage) -> list[str]:
+    """The titles of the 编/分编/章/节 an article sits under, without their numbers: 「合同」「通则」「违约责任」."""
+    names = []
+    for d in p.divisions:
+        m = match_line(d)
+        name = (m.title if m and m.level.numbered else d).strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 def index_text(p: Passage) -> str:
-    """What is embedded and tokenised: the passage with the headings it sits under, since a
-    clause's own words rarely repeat the document title or its part heading."""
+    """What is embedded and tokenised: the passage with the headings it sits under (document, 编 › 章 › 节,
+    part), since an article's own words rarely repeat the title of the chapter that says what it is about."""
     titled = p.start > 0 and not p.title.startswith("（续文）")   # a lead passage holds its title already
-    context = [x for x in (p.title if titled else "", p.part, p.section) if x]
+    context = [x for x in (p.title if titled else "", *division_names(p), p.part, p.section) if x]
     return ("／".join(context) + "\n" if context else "") + p.text
 
 
@@ -83,6 +97,8 @@ class Reuse:
     def of_index(cls, index: "Index", embedder: Embedder) -> "Reuse":
         """From an index in memory: what a server holds when a document is added or removed.
         The vectors are rows of `index`'s own memory, not copies."""
+        if not _same_texts(index.manifest):
+            return cls({}, {})
         texts = [index_text(p) for p in index.passages]
         vectors = {}
         if _same_model(index.manifest, embedder):
@@ -95,6 +111,10 @@ def _same_model(manifest: dict, embedder: Embedder) -> bool:
     return manifest.get("model") == embedder.name and manifest.get("dim") == embedder.dim
 
 
+def _same_texts(manifest: dict) -> bool:
+    return manifest.get("embedded_text", 1) == EMBEDDED_TEXT
+
+
 REUSED = ("passages.jsonl", "vectors.faiss", "units.faiss")
 
 
@@ -105,6 +125,8 @@ def reusable(folder: Path, embedder: Embedder) -> Reuse:
     nothing = Reuse({}, {})
     try:
         manifest = read_manifest(folder)
+        if not _same_texts(manifest):
+            return nothing
         _check(folder, manifest, REUSED + (_units_file(folder),))
         passages = [Passage.from_dict(json.loads(line)) for line in open(folder / "passages.jsonl", encoding="utf-8")]
         units = _read_units(folder)
@@ -179,8 +201,8 @@ def build(corpus: Corpus, embedder: Embedder, progress: bool = False, reuse: Reu
     finally:
         bar.close()
     embed_seconds = time.perf_counter() - t_embed
-    manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
-                "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
+    manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "embedded_text": EMBEDDED_TEXT,
+                "model": embedder.name, "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "embedded": new, "embed_seconds": round(embed_seconds, 2)}
     ann_from = sys.maxsize if graphs_later else None      # None: the store's ANN_FROM

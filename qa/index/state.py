@@ -9,7 +9,7 @@ from pathlib import Path
 from ..encoder import Embedder
 from ..errors import IndexCorrupt
 from ..ingest import PARSER_VERSION, ParseCache, build_corpus, content_hash, read_sources
-from .builder import Reuse, build, reusable
+from .builder import EMBEDDED_TEXT, Reuse, build, reusable
 from .store import DEFAULT_INDEX_DIR, FORMAT_VERSION, Index, _collector_paused, load, read_manifest, recover, save
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ class IndexState(Enum):
 
 
 def _wanted(embedder: Embedder, sources) -> dict:
-    return {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "model": embedder.name,
+    return {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "embedded_text": EMBEDDED_TEXT, "model": embedder.name,
             "dim": embedder.dim, "corpus_hash": content_hash(sources)}
 
 

@@ -13,7 +13,7 @@ from .structure import Article, build_document, split_articles
 from .versions import attach_fragments, date_versions, mark_drafts, merge_passages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
-PARSER_VERSION = 8   # bump when parsing or chunking changes, so saved indexes are rebuilt
+PARSER_VERSION = 9   # bump when parsing or chunking changes, so saved indexes are rebuilt
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..text.bigrams import bigrams, contained, dice, text_key
 from ..text.numerals import ARTICLE_LABEL
 from .documents import Document, Passage
-from .neardup import Buckets, sketch
+from .neardup import Buckets, copy_groups, sketch
 from .structure import Article
 
 MERGE_SIMILARITY = 0.8    # Dice of character bigrams at which two passages are one
@@ -153,6 +153,11 @@ def date_versions(documents: list[Document]) -> None:
         if drafts and len(drafts) < len(docs):
             for d in drafts:
                 d.family += "·draft"
+        # two different texts under one title and date (two 「关于…的通知」) are two documents, not copies
+        finals = [d for d in docs if d not in drafts] if len(drafts) < len(docs) else docs
+        for d, n in zip(finals, copy_groups([text_key(d.text) for d in finals]) if len(finals) > 1 else []):
+            if n:
+                d.family += f"·{n + 1}"
     for d in documents:
         families.setdefault(d.family, set()).add(d.version)
     for d in documents:
