@@ -70,6 +70,16 @@ def test_a_slot_filled_by_a_sentence_about_something_else_does_not_count():
     assert not J.slot_filled("date", question, [sentence], about)                  # …about something else
 
 
+def test_who_is_liable_is_answered_by_the_party_the_article_makes_liable_in_whatever_words_it_was_asked():
+    # the question's words are the situation's (楼上, 砸伤, 扔), the article's are the law's: no coverage
+    nowhere = lambda s: False                                                       # noqa: E731
+    article = "从建筑物中抛掷物品造成他人损害的，由侵权人依法承担侵权责任；难以确定具体侵权人的，由可能加害的建筑物使用人给予补偿。"
+    assert J.slot_filled("body", "被小区楼上扔的东西砸伤了，不知道是谁扔的，应该找谁赔偿？", [article], nowhere)
+    assert J.slot_filled("body", "路过工地被掉下的东西砸伤了，应该向谁请求赔偿？", ["建设单位与施工单位承担连带责任。"], nowhere)
+    # who approves, who supplies, who pays for a programme: no liability asked, so the words must still match
+    assert not J.slot_filled("body", "城市体检的工作经费由谁承担？", [article], nowhere)
+    assert not J.slot_filled("body", "主题教育期间党员请假需要谁批准？", [article], nowhere)
+
 def test_every_key_term_present_but_the_slot_empty_is_not_an_answer():
     question = "纪委书记谈话提醒要在几个工作日内完成？"
     sentence = "完善纪委书记谈话提醒制度。纪委书记发现领导班子成员有苗头性、倾向性问题的，及时进行谈话提醒。"

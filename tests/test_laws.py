@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import HashEmbedder
+from qa.search.refs import find_ref
 
 LAWS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "laws"
 FILES = [LAWS / name for name in ("民法典(2020-05-28).md", "劳动合同法(2012-12-28).md", "刑法(2023-12-29).md")]
@@ -53,6 +54,21 @@ def test_a_chapter_is_read_inside_the_book_given(library):
     assert [p.article_no for p in _resolve(library, "民法典附则").targets[0].passages[1:]] == [1259, 1260]
     assert _resolve(library, "劳动合同法附则").targets[0].passages[0].text.endswith("附则")
 
+
+@pytest.mark.parametrize("question,heading,first", [
+    ("民法典婚姻家庭编第四章", "第四章  离婚", 1076), ("婚姻家庭编第四章离婚有哪些规定", "第四章  离婚", 1076),
+    ("物权编第四分编讲什么", "第四分编  担保物权", 386), ("民法典第二编第四分编", "第四分编  担保物权", 386),
+    ("合同编第二分编第十章", "第十章  供用电、水、气、热力合同", 648), ("民法典总则编第四章", "第四章  非法人组织", 102)])
+def test_a_book_named_by_its_title_and_a_sub_book_by_its_number(library, question, heading, first):
+    res = _resolve(library, question)
+    head, *body = res.targets[0].passages
+    assert head.text.replace("\u2002", " ") == heading.replace("\u2002", " "), question
+    assert next(p.article_no for p in body if p.kind == "article") == first
+
+
+def test_bian_inside_a_word_names_no_book():
+    assert find_ref("人员编制第三章").book_title == "" and find_ref("资料汇编里说了什么").book_title == ""
+    assert not find_ref("编制多少人")
 
 def test_a_law_the_library_lacks_is_not_a_law_that_contains_its_name(library):
     res = _resolve(library, "合同法第五十二条")

@@ -16,7 +16,7 @@ _LOOKUP_Q = re.compile(r"^.{0,30}?(第.{1,6}[条章编款项]|[（(].{1,4}[)）]
 
 def compose(ask: Ask, cites: Citations) -> Answer | None:
     ref = ask.turn.ref
-    unit = ref.clause or ref.chapter or ref.book or ref.annex or ref.part
+    unit = ref.clause or ref.chapter or ref.sub_book or ref.book or ref.annex or ref.part
     if not (unit and _LOOKUP_Q.match(ask.question)):
         return None
     text = _no_such_unit(ref, ask.resolution)
@@ -31,7 +31,8 @@ def _titles(docs) -> str:
 
 def _no_such_unit(ref: Ref, resolution: Resolution) -> str:
     unit = (f"第{int_to_cn(ref.clause)}条" if ref.clause else f"第{int_to_cn(ref.chapter)}章" if ref.chapter
-            else f"第{int_to_cn(ref.book)}编" if ref.book else "附则" if ref.annex else f"第{int_to_cn(ref.part)}部分")
+            else f"第{int_to_cn(ref.sub_book)}分编" if ref.sub_book else f"第{int_to_cn(ref.book)}编" if ref.book
+            else "附则" if ref.annex else f"第{int_to_cn(ref.part)}部分")
     docs = resolution.candidates
     if resolution.unknown:
         return f"文档中没有名为《{resolution.unknown}》的文件，无法查到它的{unit}。现有文档：{_titles(docs)}。"

@@ -50,6 +50,11 @@ SLOTS = (
      rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})"),
 )
 _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
+# 「被楼上扔的东西砸伤了，应该找谁赔偿？」 asks who is liable, in the words of the situation; a sentence that
+# puts liability on a party (「由侵权人依法承担侵权责任」) is about that whatever words the situation used.
+_LIABILITY_Q = re.compile(r"(?:找谁|向谁|由谁|谁)[^，。？?]{0,8}(?:赔偿|赔|担责|承担[^，。？?]{0,4}责任)|"
+                          r"赔偿[^，。？?]{0,6}(?:找谁|向谁|谁)")
+_LIABILITY = re.compile(r"承担[^，。；：]{0,8}责任|(?:给予|予以|负责)?(?:赔偿|补偿)")
 # Words that answer 「多久一次」「多长时间内」 only loosely: the answer quotes them as related and says
 # that no exact frequency or time limit is given.
 _VAGUE = {"frequency": re.compile(r"定期|经常|每年|适时|不定期"), "deadline": re.compile(r"及时|尽快|按时|限期"),
@@ -85,9 +90,13 @@ def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: 
     for text in sentences:
         if counted and slot in ("count", "money", "frequency") and not _names(counted.group(1), text):
             continue
-        if _sentence_fills(slot, question, text) and about(text):
+        if _sentence_fills(slot, question, text) and (about(text) or _assigns_liability(slot, question, text)):
             return True
     return False
+
+
+def _assigns_liability(slot: str, question: str, text: str) -> bool:
+    return slot == "body" and bool(_LIABILITY_Q.search(question)) and bool(_LIABILITY.search(text))
 
 
 def slot_vague(slot: str, sentences: list[str]) -> bool:

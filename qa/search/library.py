@@ -151,7 +151,7 @@ def units(passages: list[Passage], rows: list[int], ref: Ref) -> list[int]:
         clauses = sorted({p.clause_no for _, p in own if p.clause_no and p.kind == Kind.CLAUSE})
         n = ref.clause or (clauses[-1] if clauses else 0)
         return [r for r, p in own if p.clause_no == n and p.kind == Kind.CLAUSE]
-    if ref.chapter or ref.book or ref.annex:
+    if ref.chapter or ref.book or ref.sub_book or ref.annex:
         return _division(own, ref)
     parts = sorted({p.part_no for _, p in own if p.kind == Kind.PART})
     n = ref.part or (parts[-1] if parts and ref.last_part else 0)
@@ -161,17 +161,19 @@ def units(passages: list[Passage], rows: list[int], ref: Ref) -> list[int]:
 
 
 def _division(own: list[tuple[int, Passage]], ref: Ref) -> list[int]:
-    """A 章 (in the 编 given, if one is), a 编 or the 附则 (standing alone or as the 附则 chapter): its
-    heading, then the headings and articles under it, up to the next heading of its rank. Where several match (the Civil
-    Code has a 第三章 in most of its 编), the first."""
-    name, number = ("章", ref.chapter) if ref.chapter else ("编", ref.book) if ref.book else ("附则", 0)
+    """A 章 (inside the 编 and 分编 given, if any), a 分编, a 编 (by number or title) or the 附则 (standing alone
+    or as the 附则 chapter): its heading, then the headings and articles under it, up to the next heading of its
+    rank. Where several match (the Civil Code has a 第三章 in most of its 编), the first."""
+    steps = [("编", ref.book, ref.book_title)] if ref.book or ref.book_title else []
+    steps += [("分编", ref.sub_book, "")] if ref.sub_book else []
+    steps += [("章", ref.chapter, "")] if ref.chapter else []
+    *above, target = steps or [("附则", 0, "")]
     for i, (row, p) in enumerate(own):
         m = match_line(p.text) if p.kind == Kind.DIVISION else None
         if m is None:
             continue
-        fits = (m.level.name == name and m.number == number) or \
-            (name == "附则" and m.level.name == "章" and text_key(m.title) == "附则")
-        if not fits or (ref.chapter and ref.book and not _in_book(p, ref.book)):
+        fits = _is(m, *target) or (target[0] == "附则" and m.level.name == "章" and text_key(m.title) == "附则")
+        if not fits or not all(any((d := match_line(x)) and _is(d, *step) for x in p.divisions) for step in above):
             continue
         body = []
         for r, q in own[i + 1:]:
@@ -184,9 +186,13 @@ def _division(own: list[tuple[int, Passage]], ref: Ref) -> list[int]:
     return []
 
 
-def _in_book(p: Passage, book: int) -> bool:
-    """The heading stands in 第{book}编."""
-    return any((m := match_line(d)) is not None and m.level.name == "编" and m.number == book for d in p.divisions)
+def _is(m, name: str, number: int, title: str) -> bool:
+    """A heading is this 编/分编/章: by its number, or (a 编) by the title the question's words end with."""
+    if m.level.name != name:
+        return False
+    if number:
+        return m.number == number
+    return name == "附则" or bool(m.title) and text_key(title).endswith(text_key(m.title))
 
 
 _REPEALED_SENTENCE = re.compile(r"[^。；]*废止[^。；]*[。；]?")

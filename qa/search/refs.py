@@ -12,6 +12,11 @@ _CLAUSE = re.compile(rf"第\s*[（(]?({_NUM})[)）]?\s*条(?:之({_NUM}))?|(?<!�
                      rf"|(?<![第\d])({_NUM})\s*条(?!件|例|规|线|路|措|款)")
 _CHAPTER = re.compile(rf"第\s*({_NUM})\s*章")
 _BOOK = re.compile(rf"第\s*({_NUM})\s*编")
+_SUB_BOOK = re.compile(rf"第\s*({_NUM})\s*分编")
+# 「婚姻家庭编第四章」: a 编 by its title, before a numbered unit inside it (编 alone is too common a character:
+# 编制, 汇编). What stands before 编 is kept whole (「民法典婚姻家庭」); the library knows the titles and
+# takes the one it ends with.
+_BOOK_TITLED = re.compile(r"([\u4e00-\u9fff]{2,16})(?<![分第])编(?=\s*第)")
 _ANNEX = re.compile(r"附\s*则")
 # 「三、」 names a part; digits at the question's very start (「10、保管人发现…」) number the question itself
 _PART = re.compile(rf"第\s*({_NUM})\s*(?:大)?部分|(?:^(?![0-9０-９])|(?<=[^\w]))({_NUM})、")
@@ -31,6 +36,8 @@ class Ref:
     clause_sub: int = 0    # 第三条之一 -> 1
     chapter: int = 0
     book: int = 0          # 第三编: the 编 a chapter stands in, or the 编 itself
+    book_title: str = ""   # 「…婚姻家庭编」: the words before 编, when the 编 is named by its title
+    sub_book: int = 0      # 第四分编
     annex: bool = False    # 附则
     part: int = 0
     last_part: bool = False
@@ -40,8 +47,8 @@ class Ref:
     year: str = ""         # 「2018年版…」: the version asked for
 
     def __bool__(self) -> bool:
-        return bool(self.clause or self.chapter or self.book or self.annex or self.part or self.last_part
-                    or self.last_clause)
+        return bool(self.clause or self.chapter or self.book or self.sub_book or self.annex or self.part
+                    or self.last_part or self.last_clause)
 
 
 def _first_number(m: re.Match | None) -> int:
@@ -61,6 +68,8 @@ def find_ref(question: str) -> Ref:
                clause_sub=(cn_to_int(m.group(2)) or 0) if m and m.group(2) else 0,
                chapter=_first_number(_CHAPTER.search(question)),
                book=_first_number(_BOOK.search(question)), annex=bool(_ANNEX.search(question)),
+               book_title=titled.group(1) if (titled := _BOOK_TITLED.search(question)) else "",
+               sub_book=_first_number(_SUB_BOOK.search(question)),
                part=_first_number(_PART.search(question)),
                last_part=bool(_LAST_PART.search(question)),
                last_clause=bool(_LAST_CLAUSE.search(question)),
