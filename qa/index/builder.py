@@ -202,7 +202,8 @@ def build(corpus: Corpus, embedder: Embedder, progress: bool = False, reuse: Reu
         bar.close()
     embed_seconds = time.perf_counter() - t_embed
     manifest = {"format": FORMAT_VERSION, "parser": PARSER_VERSION, "embedded_text": EMBEDDED_TEXT,
-                "model": embedder.name, "dim": embedder.dim, "corpus_hash": corpus.content_hash, "files_in_corpus": corpus.files,
+                "model": embedder.name, "dim": embedder.dim, "corpus_hash": corpus.content_hash,
+                "files_in_corpus": corpus.files,
                 "passages": len(texts), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "embedded": new, "embed_seconds": round(embed_seconds, 2)}
     ann_from = sys.maxsize if graphs_later else None      # None: the store's ANN_FROM

@@ -154,7 +154,7 @@ def date_versions(documents: list[Document]) -> None:
             for d in drafts:
                 d.family += "·draft"
         # two different texts under one title and date (two 「关于…的通知」) are two documents, not copies
-        finals = [d for d in docs if d not in drafts] if len(drafts) < len(docs) else docs
+        finals = [d for d in docs if not DRAFT.search(d.title)] or docs
         for d, n in zip(finals, copy_groups([text_key(d.text) for d in finals]) if len(finals) > 1 else []):
             if n:
                 d.family += f"·{n + 1}"
