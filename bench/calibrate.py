@@ -81,8 +81,10 @@ def collect() -> list[dict]:
             slots = res["signals"]["slots"]
             rows.append({"corpus": corpus, "part": part, "id": case["id"], "q": case["question"],
                          "answerable": bool(case["gold"]),
-                         # every asked slot empty: refused whatever the probability
-                         "slot_refuses": bool(slots) and not any(slots.values()), **res["signals"]})
+                         # every asked slot empty, or rules of a year the library does not reach:
+                         # refused whatever the probability
+                         "slot_refuses": (bool(slots) and not any(slots.values()))
+                         or bool(res["signals"].get("later_than_library")), **res["signals"]})
     OUT.mkdir(parents=True, exist_ok=True)
     ROWS.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return rows

@@ -29,6 +29,14 @@ def weights(*terms):
     ("这个制度是哪一年建立的？", ["date"]),
     ("一把手违反决策程序要给予什么党纪处分？", ["sanction"]),
     ("意见分歧较大时应该怎么办？", []),
+    # a count in any measure word, a length in minutes, an amount named after 多少, where to write or call
+    ("2022年太原查处了多少起违纪案件？", ["count"]),
+    ("述责述廉的材料要写多少字？", ["count"]),
+    ("巡视组进驻前要提前几天通知？", ["duration"]),
+    ("违规干预被记录后会扣多少绩效奖金？", ["money"]),
+    ("向上级纪委报告问题要发到哪个邮箱？", ["contact"]),
+    ("举报电话是多少？", ["contact"]),
+    ("顾客在网站上订购机票后航空公司取消机票，是否构成违约？", []),   # a web site in a situation asks no address
 ])
 def test_the_slot_a_question_asks_for(question, slots):
     assert [name for name, _ in J.asked_slots(question)] == slots
@@ -55,6 +63,11 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("date", "继承什么时候开始？", "继承从被继承人死亡时开始。", True),
     ("date", "借款合同什么时候成立？", "自然人之间的借款合同，自贷款人提供借款时成立。", True),
     ("date", "这个制度是哪一年建立的？", "自然人之间的借款合同，自贷款人提供借款时成立。", False),  # no calendar date
+    ("count", "查处了多少起违纪案件？", "共查处违纪违法问题1200个。", False),           # counted in another unit
+    ("count", "查处了多少起违纪案件？", "查处违纪案件356起。", True),
+    ("duration", "劳动者提前几天可以解除劳动合同？", "劳动者提前三十日以书面形式通知用人单位，可以解除劳动合同。", True),
+    ("contact", "举报网站网址是什么？", "群众可通过信访举报反映问题。", False),
+    ("contact", "举报网站网址是什么？", "举报网址为www.12388.gov.cn。", True),
     ("count", "逾期利率上限是多少？", "以不超过合同成立时一年期贷款市场报价利率四倍为限。", True),
 ])
 def test_slot_filled(slot, question, sentence, filled):
