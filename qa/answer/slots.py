@@ -18,6 +18,8 @@ _EVENT_TIME = (r"(?:自|从|于)[^，。；：]{1,24}(?:时|之时|之日|以后
 _CALENDAR_Q = re.compile(r"哪一?年|几月|哪一?天|哪个月")
 # What a party of a law does: the verb after 「由…」 or after the party's name.
 _DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿"
+# Measure words a count can be in besides persons and items (「多少起案件」「几桌」): asked and answered alike.
+_MEASURE = "起|件|桌|份|篇|场"
 # The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
 # (name, what the documents would have to give — shown in the answer, question pattern, filler pattern)
 SLOTS = (
@@ -32,9 +34,9 @@ SLOTS = (
      rf"每(?:年|月|季度|半年|周|届)\s*(?:至少)?\s*(?:{_NUM}\s*次|一次)|{_NUM}\s*次"),
     ("duration", "年限或时长", r"几年|多少年|多长时间|多久|任期|几个月|多少天|几天|几周|(?:多少|几)个?小时|(?:多少|几)分钟",
      rf"{_NUM}\s*(?:个)?(?:年|月|天|日|小时|分钟|周)|永久|长期|终身"),
-    ("count", "数量", r"多少(?:个|名|人|家|项|条|所|次|批|位|岁|级|分|起|件|字|桌|份|篇|场)|(?<!哪)几(?:个|名|人|家|项|条|所|批|位|岁|起|件|桌|份|篇|场)|"
+    ("count", "数量", rf"多少(?:个|名|人|家|项|条|所|次|批|位|岁|级|分|字|{_MEASURE})|(?<!哪)几(?:个|名|人|家|项|条|所|批|位|岁|{_MEASURE})|"
               r"多少$|多少？",
-     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分|倍|起|件|字|桌|份|篇|场)|\d+(?:\.\d+)?\s*%|百分之"),
+     rf"{_NUM}\s*(?:个|名|人|家|项|条|所|批|位|万|千|百|岁|级|分|倍|字|{_MEASURE})|\d+(?:\.\d+)?\s*%|百分之"),
     ("ratio", "比例", r"比例|百分之几|百分比|占多少|几成",
      r"\d+(?:\.\d+)?\s*%|百分之|分之|比例为|成"),
     ("date", "时间", r"哪一?年|何时|什么时候|什么时间|几月|哪一?天|哪个月",
@@ -66,7 +68,7 @@ _VAGUE = {"frequency": re.compile(r"定期|经常|每年|适时|不定期"), "de
 # 「2024年又出台了哪些…新规定」: documents issued in a year. A year in a situation (「我2025年入职」) is no such ask.
 _ISSUED_IN = re.compile(r"((?:19|20)\d\d)\s*年[^。？?，,]{0,8}?(?:又|新|最新)?(?:出台|发布|印发|颁布|修订|修改|新规|新政)")
 # Unit the question counts in (几年 → 年): the sentence's quantity must be in the same unit.
-_ASKED_UNIT = re.compile(r"(?:几|多少)\s*个?\s*(工作日|年|月|天|日|次|名|人|元|项|家|条|倍|岁|小时|分钟|周|起|件|字|桌|份|篇|场)")
+_ASKED_UNIT = re.compile(rf"(?:几|多少)\s*个?\s*(工作日|年|月|天|日|次|名|人|元|项|家|条|倍|岁|小时|分钟|周|字|{_MEASURE})")
 _SAME_UNIT = {"天": "日|天", "日": "日|天", "工作日": "日|天|工作日", "人": "人|名", "名": "人|名"}
 
 
