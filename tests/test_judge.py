@@ -69,6 +69,14 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("contact", "举报网站网址是什么？", "群众可通过信访举报反映问题。", False),
     ("contact", "举报网站网址是什么？", "举报网址为www.12388.gov.cn。", True),
     ("count", "逾期利率上限是多少？", "以不超过合同成立时一年期贷款市场报价利率四倍为限。", True),
+    # a body or a date answers only with what the question says is done by it or then
+    ("body", "班子成员述责述廉由谁打分？", "（七）及时掌握对“一把手”的反映，建立健全述责述廉制度。", False),
+    ("body", "村党支部书记违纪由哪个法院审理？", "连续查办了市法院原副院长王利生。", False),
+    ("body", "村党支部书记违纪由哪个法院审理？", "案件由基层人民法院审理。", True),
+    ("body", "廉政档案由谁负责更新？", "纪检监察机关应当动态更新领导干部廉政档案。", True),
+    ("date", "“四下基层”制度是哪一年写进党章的？", "2019年，一系列制度规范相继出台。", False),
+    ("date", "这份意见是哪天印发的？", "中共中央关于加强对“一把手”和领导班子监督的意见\n（2021年3月27日）", True),
+    ("date", "民主生活会是什么时间段开的？", "5月28日至8月4日，全部召开了专题民主生活会。", True),
 ])
 def test_slot_filled(slot, question, sentence, filled):
     assert J.slot_filled(slot, question, [sentence]) is filled
@@ -76,7 +84,7 @@ def test_slot_filled(slot, question, sentence, filled):
 
 def test_a_slot_filled_by_a_sentence_about_something_else_does_not_count():
     question = "太原地铁2号线是什么时候开通的？"
-    sentence = "去年11月13日，全省两新组织党建工作推进会在太原召开。"
+    sentence = "去年11月13日，全省首条5G专网在大同开通。"
     w = weights("太原", "地铁", "2号线", "开通")
     assert J.slot_filled("date", question, [sentence])                              # a date is there…
     about = lambda s: J.coverage(w, s, THESAURUS) >= 0.5                            # noqa: E731
@@ -109,6 +117,15 @@ def test_a_question_with_two_slots_gets_the_one_that_is_there():
     v = J.judge(J.Evidence(question, [sentence], sentence, dense=0.95, weights=weights("审批"), in_corpus=lambda t: True,
                 thesaurus=THESAURUS, fused=[2.0], passage_ids=["a"]))
     assert v.verdict == J.PARTLY and v.found and v.missing == ["时限"]
+
+
+def test_two_questions_one_with_its_slot_empty_are_partly_answered():
+    question = "承揽人是否负有及时通知义务？造成的损失由谁承担？"
+    sentence = "承揽人发现定作人提供的图纸或者技术要求不合理的，应当及时通知定作人。"
+    v = J.judge(J.Evidence(question, [sentence], sentence, dense=0.95, weights=weights("承揽人", "通知", "损失"),
+                in_corpus=lambda t: True, thesaurus=THESAURUS, fused=[2.0], passage_ids=["a"]))
+    assert v.signals["slots"] == {"body": False}
+    assert v.verdict == J.PARTLY and v.found and v.missing == ["负责的机关或人员"]
 
 
 def test_answered_when_the_slot_is_filled_and_on_topic():

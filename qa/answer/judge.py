@@ -176,6 +176,13 @@ def answerable_probability(signals: dict[str, float], m: dict) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
+def _other_part_asked(question: str, filled: dict[str, bool]) -> bool:
+    """「…是否负有及时通知义务？若出现损失，由谁承担？」: one of two questions asks no slot left empty,
+    so an on-topic answer answers that part."""
+    parts = [p for p in re.split(r"[？?]", question) if p.strip()]
+    return len(parts) > 1 and any(all(filled.get(n, True) for n, _ in asked_slots(p)) for p in parts)
+
+
 def judge(e: Evidence, fitted: dict | None = None) -> Judgement:
     """The verdict on the evidence; its named signals go with it so the JSON shows why."""
     m = fitted or model()
@@ -183,7 +190,7 @@ def judge(e: Evidence, fitted: dict | None = None) -> Judgement:
     slots = asked_slots(question)
     scope = dict(zip(sentences, e.scopes or sentences))
     about = lambda s: coverage(weights, scope.get(s, s), thesaurus) >= m["anchor_min"]  # noqa: E731
-    filled = {name: slot_filled(name, question, sentences, about) for name, _ in slots}
+    filled = {name: slot_filled(name, question, sentences, about, lambda s: scope.get(s, s)) for name, _ in slots}
     vague = [label for name, label in slots if not filled[name] and slot_vague(name, sentences)]
     signals: dict = signals_of(e)
     signals["probability"] = round(answerable_probability(signals, m), 4)
@@ -198,5 +205,6 @@ def judge(e: Evidence, fitted: dict | None = None) -> Judgement:
         return Judgement(NOT_IN_DOCUMENTS, missing, signals)
     missing = [f"具体{x}" if x in vague else x for x in missing]    # 「定期」 is no frequency
     if missing:
-        return Judgement(PARTLY if len(missing) < len(slots) else NOT_IN_DOCUMENTS, missing, signals)
+        return Judgement(PARTLY if len(missing) < len(slots) or _other_part_asked(question, filled)
+                         else NOT_IN_DOCUMENTS, missing, signals)
     return Judgement(ANSWERED, [], signals)

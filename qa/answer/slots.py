@@ -18,6 +18,8 @@ _EVENT_TIME = (r"(?:自|从|于)[^，。；：]{1,24}(?:时|之时|之日|以后
 _CALENDAR_Q = re.compile(r"哪一?年|几月|哪一?天|哪个月")
 # What a party of a law does: the verb after 「由…」 or after the party's name.
 _DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿"
+# 「哪个内设部门」「哪家法院」: a body asked by its kind.
+_WHICH_BODY = r"哪(?:个|家|些|一级)[\u4e00-\u9fff]{0,3}?(?:部门|机关|机构|单位|公司|企业|法院|检察院|医院|学校)"
 # Measure words a count can be in besides persons and items (「多少起案件」「几桌」): asked and answered alike.
 _MEASURE = "起|件|桌|份|篇|场"
 # The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
@@ -47,8 +49,7 @@ SLOTS = (
     # where to write or call: an address, a telephone number, a web site or mailbox
     ("contact", "联系方式或地址", r"网址|举报网站|邮箱|电子信箱|电话是|电话号码|联系电话|热线|联系方式|办公地点|办公地址|地址是|地址在",
      r"https?://|www\.|\.(?:cn|com|org)\b|@|\d{3,4}[-－]\d{7,8}|\d{5,}|(?:电话|邮箱|地址)[:：]|[路街道]\s*\d+\s*号"),
-    ("body", "负责的机关或人员", r"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|哪(?:个|家|些)(?:部门|机关|机构|单位|内设|公司|企业)|"
-                               r"向谁|找谁|给谁|跟谁|什么部门|什么机关",
+    ("body", "负责的机关或人员", rf"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|{_WHICH_BODY}|向谁|找谁|给谁|跟谁|什么部门|什么机关",
      r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
      # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
      # — or a duty whose subject stands earlier in the sentence (「堆放人不能证明…的，应当承担侵权责任」)
@@ -56,6 +57,14 @@ SLOTS = (
      rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})"),
 )
 _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
+# What the asked body or date is asked about: the words after the ask (「由谁打分」「哪个部门保管」「哪一年
+# 写进党章」). A sentence naming some body or date answers only if it also says that thing is done.
+_ACTION = {"body": re.compile(rf"(?:由谁|向谁|找谁|给谁|跟谁|谁|{_WHICH_BODY}|什么部门|什么机关)(?:来|去)?([^，。；？?！!]*)"),
+           "date": re.compile(r"(?:哪一?年|何时|什么时候|什么时间段?|几月|哪一?天|哪个月)(?:就|才|要|会|能)?([^，。；？?！!]*)")}
+# A document's own date (「（2021年3月27日）」 under its title) is when it was issued.
+_ISSUING = re.compile(r"印发|发布|出台|颁布|下发|制定|通过")
+_OWN_DATE = re.compile(r"[（(]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[)）]")
+_PARTICLES = re.compile(r"(?:的|了|吗|呢|啊|呀|么|过)+$")
 # 「被楼上扔的东西砸伤了，应该找谁赔偿？」 asks who is liable, in the words of the situation; a sentence that
 # puts liability on a party (「由侵权人依法承担侵权责任」) is about that whatever words the situation used.
 _LIABILITY_Q = re.compile(r"(?:找谁|向谁|由谁|谁)[^，。？?]{0,8}(?:赔偿|赔|担责|承担[^，。？?]{0,4}责任)|"
@@ -90,17 +99,36 @@ def asked_slots(question: str) -> list[tuple[str, str]]:
 _COUNTED = re.compile(r"(?:几|多少)\s*个?\s*(?:名|个|家|项|人|位|所|批|条|次)([\u4e00-\u9fff]{2,8})")
 
 
-def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: True) -> bool:
+def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: True, context=lambda s: s) -> bool:
     """Does one sentence hold a thing of the asked kind — in the question's unit, naming what the
-    question counts (「多少名县处级干部」 is not answered by 「2000名市直机关干部」), and about what
-    the question is about (`about`: a date in a sentence on another subject answers nothing)?"""
-    counted = _COUNTED.search(question)
+    question counts (「多少名县处级干部」 is not answered by 「2000名市直机关干部」), about what
+    the question is about (`about`: a date in a sentence on another subject answers nothing), and,
+    for a body or a date, saying what is done then or by it (in the sentence's `context`: its article)?"""
+    counted, action = _COUNTED.search(question), asked_action(slot, question)
     for text in sentences:
         if counted and slot in ("count", "money", "frequency") and not _names(counted.group(1), text):
             continue
-        if _sentence_fills(slot, question, text) and (about(text) or _assigns_liability(slot, question, text)):
+        if not _sentence_fills(slot, question, text):
+            continue
+        if _assigns_liability(slot, question, text) or (about(text) and _does(action, slot, context(text))):
             return True
     return False
+
+
+def _does(action: str, slot: str, text: str) -> bool:
+    """The text says the asked thing is done: one of the action's character pairs is in it, or it is
+    the document's own date and the question asks when it was issued."""
+    if not action or any(action[i:i + 2] in text for i in range(len(action) - 1)):
+        return True
+    return slot == "date" and bool(_ISSUING.search(action)) and bool(_OWN_DATE.search(text))
+
+
+def asked_action(slot: str, question: str) -> str:
+    """What the asked body does or what happens at the asked date, in the question's words ('' if
+    nothing follows the ask: 「负责人是谁」)."""
+    m = _ACTION[slot].search(question) if slot in _ACTION else None
+    words = "".join(re.findall(r"[\u4e00-\u9fff]+", _PARTICLES.sub("", m.group(1)))) if m else ""
+    return words if len(words) >= 2 else ""
 
 
 def _assigns_liability(slot: str, question: str, text: str) -> bool:
