@@ -7,6 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from qa.errors import IndexCorrupt
+from qa.index import read_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"rank", "source", "title", "part", "clause", "text", "start", "end", "score"}
 
@@ -66,7 +69,7 @@ def test_a_document_uploaded_on_the_page_is_found_by_the_cli_without_a_rebuild(r
     (tmp_path / "垃圾分类（试行）.txt").write_text("星海市垃圾分类管理办法\n第一条 居民应当将厨余垃圾投放到绿色收集容器。\n",
                                                encoding="utf-8")
     env = {**os.environ, "QA_USER_DIR": str(user_dir)}
-    before = json.loads((index / "manifest.json").read_text(encoding="utf-8"))["corpus_hash"]
+    before = read_manifest(index)["corpus_hash"]
     with running_app("--index", str(index), users_file=tmp_path / "no-users.json", env=env) as url:
         from gradio_client import Client, handle_file
         status = Client(url, verbose=False).predict([handle_file(str(tmp_path / "垃圾分类（试行）.txt"))],
@@ -84,9 +87,9 @@ def _saved_after(index: Path, old_hash: str, timeout: float = 180) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if json.loads((index / "manifest.json").read_text(encoding="utf-8"))["corpus_hash"] != old_hash:
+            if read_manifest(index).get("corpus_hash") != old_hash:
                 return (index / "manifest.json").stat().st_mtime_ns
-        except (OSError, ValueError, KeyError):           # caught between the two renames of a save
+        except (OSError, IndexCorrupt):                     # caught between the two renames of a save
             pass
         time.sleep(0.2)
     raise AssertionError("the page never saved its index after the upload")

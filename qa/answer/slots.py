@@ -118,7 +118,7 @@ def slot_filled(slot: str, question: str, sentences: list[str], about=lambda s: 
 def _does(action: str, slot: str, text: str) -> bool:
     """The text says the asked thing is done: one of the action's character pairs is in it, or it is
     the document's own date and the question asks when it was issued."""
-    if not action or any(action[i:i + 2] in text for i in range(len(action) - 1)):
+    if not action or any(p in text for p in _pairs(action)):
         return True
     return slot == "date" and bool(_ISSUING.search(action)) and bool(_OWN_DATE.search(text))
 
@@ -142,8 +142,12 @@ def slot_vague(slot: str, sentences: list[str]) -> bool:
 
 def _names(noun: str, text: str) -> bool:
     """Most of the noun's character pairs are in the text (the noun, allowing a changed word)."""
-    pairs = [noun[i:i + 2] for i in range(len(noun) - 1)]
+    pairs = _pairs(noun)
     return sum(p in text for p in pairs) * 2 >= len(pairs)
+
+
+def _pairs(word: str) -> list[str]:
+    return [word[i:i + 2] for i in range(len(word) - 1)]
 
 
 def _sentence_fills(slot: str, question: str, text: str) -> bool:
