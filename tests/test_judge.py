@@ -36,6 +36,8 @@ def weights(*terms):
     ("违规干预被记录后会扣多少绩效奖金？", ["money"]),
     ("向上级纪委报告问题要发到哪个邮箱？", ["contact"]),
     ("举报电话是多少？", ["contact"]),
+    ("中央第4巡回指导组的组长叫什么名字？", ["name"]),
+    ("变更姓名，我有哪些需要注意的情形？", []),                 # about names, asking for none
     ("顾客在网站上订购机票后航空公司取消机票，是否构成违约？", []),   # a web site in a situation asks no address
 ])
 def test_the_slot_a_question_asks_for(question, slots):
@@ -60,6 +62,10 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("body", "由谁负责？", "应当及时提出意见。", False),
     ("body", "核事故造成损害的责任由谁来承担？", "民用核设施的营运单位应当承担侵权责任。", True),
     ("body", "找谁赔偿？", "堆放人不能证明自己没有过错的，应当承担侵权责任。", True),
+    # who gets a thing: the party it belongs to, or who has a right to it in however many words
+    ("body", "承包地被征收后，土地补偿费给谁？", "青苗补偿费归实际投入人所有，地上附着物补偿费归附着物所有人所有。", True),
+    ("body", "承包地被征收后，补偿款给谁？", "承包地被征收的，土地承包经营权人有权依据本法第二百四十三条的规定获得相应补偿。", True),
+    ("body", "承包地被征收后，补偿款给谁？", "征收土地应当依法及时足额支付补偿费用。", False),
     ("date", "继承什么时候开始？", "继承从被继承人死亡时开始。", True),
     ("date", "借款合同什么时候成立？", "自然人之间的借款合同，自贷款人提供借款时成立。", True),
     ("date", "这个制度是哪一年建立的？", "自然人之间的借款合同，自贷款人提供借款时成立。", False),  # no calendar date
@@ -77,6 +83,9 @@ def test_the_slot_a_question_asks_for(question, slots):
     ("date", "“四下基层”制度是哪一年写进党章的？", "2019年，一系列制度规范相继出台。", False),
     ("date", "这份意见是哪天印发的？", "中共中央关于加强对“一把手”和领导班子监督的意见\n（2021年3月27日）", True),
     ("date", "民主生活会是什么时间段开的？", "5月28日至8月4日，全部召开了专题民主生活会。", True),
+    # a name is filled by a person's name, whichever words stand around it
+    ("name", "中央第4巡回指导组的组长叫什么名字？", "辽宁、吉林、黑龙江是中央第4巡回指导组指导省份。", False),
+    ("name", "中央第4巡回指导组的组长叫什么名字？", "中央第4巡回指导组组长娄勤俭带队进驻。", True),
 ])
 def test_slot_filled(slot, question, sentence, filled):
     assert J.slot_filled(slot, question, [sentence]) is filled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import NUMERAL
+from ..text import NUMERAL, person_names
 
 # Amounts, not outline numbers: decimals, 万 and 半 count here.
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十两百千万]+|半)"
@@ -17,7 +17,7 @@ _EVENT_TIME = (r"(?:自|从|于)[^，。；：]{1,24}(?:时|之时|之日|以后
 # 「哪一年」「几月」 ask for a calendar date, which no event answers.
 _CALENDAR_Q = re.compile(r"哪一?年|几月|哪一?天|哪个月")
 # What a party of a law does: the verb after 「由…」 or after the party's name.
-_DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿"
+_DUTY = r"承担|负责|收取|赔偿|支付|交纳|缴纳|提供|决定|行使|办理|享有|取得|负担|补偿|获得"
 # 「哪个内设部门」「哪家法院」: a body asked by its kind.
 _WHICH_BODY = r"哪(?:个|家|些|一级)[\u4e00-\u9fff]{0,3}?(?:部门|机关|机构|单位|公司|企业|法院|检察院|医院|学校)"
 # Measure words a count can be in besides persons and items (「多少起案件」「几桌」): asked and answered alike.
@@ -49,17 +49,21 @@ SLOTS = (
     # where to write or call: an address, a telephone number, a web site or mailbox
     ("contact", "联系方式或地址", r"网址|举报网站|邮箱|电子信箱|电话是|电话号码|联系电话|热线|联系方式|办公地点|办公地址|地址是|地址在",
      r"https?://|www\.|\.(?:cn|com|org)\b|@|\d{3,4}[-－]\d{7,8}|\d{5,}|(?:电话|邮箱|地址)[:：]|[路街道]\s*\d+\s*号"),
-    ("body", "负责的机关或人员", rf"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|{_WHICH_BODY}|向谁|找谁|给谁|跟谁|什么部门|什么机关",
+    # a person's name: the filler is found by the tagger (「name」 below), not by a pattern
+    ("name", "姓名", r"叫什么名字|(?:名字|姓名)(?:是|叫)什么|姓甚名谁", r"(?!)"),
+    ("body", "负责的机关或人员", rf"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|{_WHICH_BODY}|向谁|找谁|给谁|归谁|跟谁|什么部门|什么机关",
      r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
      # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
      # — or a duty whose subject stands earlier in the sentence (「堆放人不能证明…的，应当承担侵权责任」)
      rf"由[^，。；：]{{1,24}}(?:{_DUTY})|(?:人|者|方|主|单位)(?:仍然|仍|也|均|都)?(?:应当|有权|可以|依法)?(?:{_DUTY})|"
-     rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})"),
+     rf"(?:应当|有权|须)(?:依法)?(?:{_DUTY})|"
+     # who gets a thing (「补偿费给谁」「归谁所有」): the party it belongs to or who has a right to it
+     rf"归[^，。；：]{{1,16}}所有|(?:人|者|方|主|单位)有权[^，。；：]{{1,20}}(?:{_DUTY}|请求|要求)"),
 )
 _SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
 # What the asked body or date is asked about: the words after the ask (「由谁打分」「哪个部门保管」「哪一年
 # 写进党章」). A sentence naming some body or date answers only if it also says that thing is done.
-_ACTION = {"body": re.compile(rf"(?:由谁|向谁|找谁|给谁|跟谁|谁|{_WHICH_BODY}|什么部门|什么机关)(?:来|去)?([^，。；？?！!]*)"),
+_ACTION = {"body": re.compile(rf"(?:由谁|向谁|找谁|给谁|归谁|跟谁|谁|{_WHICH_BODY}|什么部门|什么机关)(?:来|去)?([^，。；？?！!]*)"),
            "date": re.compile(r"(?:哪一?年|何时|什么时候|什么时间段?|几月|哪一?天|哪个月)(?:就|才|要|会|能)?([^，。；？?！!]*)")}
 # A document's own date (「（2021年3月27日）」 under its title) is when it was issued.
 _ISSUING = re.compile(r"印发|发布|出台|颁布|下发|制定|通过")
@@ -151,6 +155,8 @@ def _pairs(word: str) -> list[str]:
 
 
 def _sentence_fills(slot: str, question: str, text: str) -> bool:
+    if slot == "name":
+        return bool(person_names(text))
     filler = next(f for name, _, _, f in _SLOTS if name == slot)
     text = re.sub(rf"第(?:{NUMERAL})[条章节款项]", "", text)   # 「第十条」 is no quantity
     if slot in ("duration", "count", "deadline", "frequency"):

@@ -30,6 +30,13 @@ def load_segmenter():
     return _jieba
 
 
+def person_names(text: str) -> list[str]:
+    """The persons' names jieba's tagger finds in the text (「娄勤俭」「林武」): what 「叫什么名字」 asks for."""
+    import jieba.posseg
+    load_segmenter()
+    return [w for w, flag in jieba.posseg.lcut(text) if flag == "nr" and len(w) >= 2]
+
+
 def segment(text: str) -> list[str]:
     """Plain jieba segmentation (precise mode), used where word boundaries matter."""
     return load_segmenter().lcut(text, HMM=False)
