@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,17 @@ def real_qa(real_index_dir):
     """The product's engine: real model, real FAISS index, real corpus (built once per run)."""
     from qa import QA
     return QA(index_dir=real_index_dir, corpus=[CORPUS])
+
+
+@pytest.fixture(scope="session")
+def seeded_index_dir(real_qa, real_index_dir, tmp_path_factory):
+    """A new index folder that starts as a copy of the default corpus's: an engine over the default
+    corpus plus other files then embeds only those files, as a library that grows is updated."""
+    def make(name: str) -> Path:
+        dest = tmp_path_factory.mktemp(name) / "index"
+        shutil.copytree(real_index_dir, dest)
+        return dest
+    return make
 
 
 @pytest.fixture

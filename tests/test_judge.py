@@ -253,13 +253,13 @@ def test_colloquial_wording_is_found_through_the_thesaurus(real_qa):
 
 
 @pytest.fixture(scope="module")
-def regs_qa(tmp_path_factory):
+def regs_qa(seeded_index_dir):
     if not REGS.is_dir():
         pytest.skip("../shared/corpora/regulations is not beside the project")
     from qa import QA
     from tests.conftest import CORPUS
     return QA(corpus=[CORPUS, REGS / "不动产登记暂行条例(2019-03-24).md", REGS / "专利代理条例(2018-11-06).md"],
-              index_dir=tmp_path_factory.mktemp("judge-regs") / "index")
+              index_dir=seeded_index_dir("judge-regs"))
 
 
 def test_regulations_near_topic_questions_are_refused(regs_qa):

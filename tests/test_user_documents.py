@@ -12,7 +12,7 @@ PAIR = "国务院关于经营者集中申报标准的规定"
 
 
 @pytest.fixture(scope="module")
-def user_qa(tmp_path_factory):
+def user_qa(tmp_path_factory, seeded_index_dir):
     from qa import QA
     d = tmp_path_factory.mktemp("userdocs")
     make_pdf(d / "接待规定.pdf")
@@ -20,7 +20,7 @@ def user_qa(tmp_path_factory):
     versions = sorted(REGULATIONS.glob(f"{PAIR}(*).md"))
     if versions:          # read from ../shared, never copied into the project
         corpus += versions
-    return QA(index_dir=tmp_path_factory.mktemp("idx") / "index", corpus=corpus)
+    return QA(index_dir=seeded_index_dir("idx"), corpus=corpus)
 
 
 def test_article_by_document_name_cites_article_and_page(user_qa):
