@@ -49,7 +49,7 @@ SLOTS = (
     # where to write or call: an address, a telephone number, a web site or mailbox
     ("contact", "联系方式或地址", r"网址|举报网站|邮箱|电子信箱|电话是|电话号码|联系电话|热线|联系方式|办公地点|办公地址|地址是|地址在",
      r"https?://|www\.|\.(?:cn|com|org)\b|@|\d{3,4}[-－]\d{7,8}|\d{5,}|(?:电话|邮箱|地址)[:：]|[路街道]\s*\d+\s*号"),
-    # a person's name: the filler is found by the tagger (「name」 below), not by a pattern
+    # a person's name: jieba's tagger finds it (person_names, in _sentence_fills); no pattern does
     ("name", "姓名", r"叫什么名字|(?:名字|姓名)(?:是|叫)什么|姓甚名谁", r"(?!)"),
     ("body", "负责的机关或人员", rf"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|{_WHICH_BODY}|向谁|找谁|给谁|归谁|跟谁|什么部门|什么机关",
      r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
