@@ -23,7 +23,8 @@ _WHICH_BODY = r"哪(?:个|家|些|一级)[\u4e00-\u9fff]{0,3}?(?:部门|机关|�
 # Measure words a count can be in besides persons and items (「多少起案件」「几桌」): asked and answered alike.
 _MEASURE = "起|件|桌|份|篇|场"
 # The question's slots: what kind of thing it asks for, and what a sentence holding one looks like.
-# (name, what the documents would have to give — shown in the answer, question pattern, filler pattern)
+# (name, what the documents would have to give — shown in the answer, question pattern, filler pattern
+#  or a function that finds fillers)
 SLOTS = (
     ("money", "金额", r"多少钱|多少元|罚款多少|罚多少|收费标准|费用是多少|多少费|报名费|保证金|"
                       r"多少[\u4e00-\u9fff]{0,4}(?:补贴|补助|工资|津贴|报酬|奖金|经费|资金)|(?:补贴|补助|工资|津贴|报酬|奖金)(?:是)?多少",
@@ -49,8 +50,8 @@ SLOTS = (
     # where to write or call: an address, a telephone number, a web site or mailbox
     ("contact", "联系方式或地址", r"网址|举报网站|邮箱|电子信箱|电话是|电话号码|联系电话|热线|联系方式|办公地点|办公地址|地址是|地址在",
      r"https?://|www\.|\.(?:cn|com|org)\b|@|\d{3,4}[-－]\d{7,8}|\d{5,}|(?:电话|邮箱|地址)[:：]|[路街道]\s*\d+\s*号"),
-    # a person's name: jieba's tagger finds it (person_names, in _sentence_fills); no pattern does
-    ("name", "姓名", r"叫什么名字|(?:名字|姓名)(?:是|叫)什么|姓甚名谁", r"(?!)"),
+    # a person's name: no pattern finds one, jieba's tagger does
+    ("name", "姓名", r"叫什么名字|(?:名字|姓名)(?:是|叫)什么|姓甚名谁", person_names),
     ("body", "负责的机关或人员", rf"由谁|谁(?:来|负责|打分|批准|审批|决定|审核|组织)|{_WHICH_BODY}|向谁|找谁|给谁|归谁|跟谁|什么部门|什么机关",
      r"委|部门|机关|机构|党组|党组织|政府|负责人|书记|组长|局|厅|院|办公室|小组|委员会|公司|企业|"
      # a law names its party as the subject: 「由所有人承担」「质权人有权收取」「业主应当交纳」
@@ -60,7 +61,7 @@ SLOTS = (
      # who gets a thing (「补偿费给谁」「归谁所有」): the party it belongs to or who has a right to it
      rf"归[^，。；：]{{1,16}}所有|(?:人|者|方|主|单位)有权[^，。；：]{{1,20}}(?:{_DUTY}|请求|要求)"),
 )
-_SLOTS = [(name, label, re.compile(q), re.compile(f)) for name, label, q, f in SLOTS]
+_SLOTS = [(name, label, re.compile(q), re.compile(f).search if isinstance(f, str) else f) for name, label, q, f in SLOTS]
 # What the asked body or date is asked about: the words after the ask (「由谁打分」「哪个部门保管」「哪一年
 # 写进党章」). A sentence naming some body or date answers only if it also says that thing is done.
 _ACTION = {"body": re.compile(rf"(?:由谁|向谁|找谁|给谁|归谁|跟谁|谁|{_WHICH_BODY}|什么部门|什么机关)(?:来|去)?([^，。；？?！!]*)"),
@@ -155,8 +156,6 @@ def _pairs(word: str) -> list[str]:
 
 
 def _sentence_fills(slot: str, question: str, text: str) -> bool:
-    if slot == "name":
-        return bool(person_names(text))
     filler = next(f for name, _, _, f in _SLOTS if name == slot)
     text = re.sub(rf"第(?:{NUMERAL})[条章节款项]", "", text)   # 「第十条」 is no quantity
     if slot in ("duration", "count", "deadline", "frequency"):
@@ -168,7 +167,7 @@ def _sentence_fills(slot: str, question: str, text: str) -> bool:
             return bool(re.search(rf"{_NUM}\s*个?\s*(?:{units})", text))
     if slot == "date" and _CALENDAR_Q.search(question):
         return bool(re.search(_CALENDAR, text))
-    return bool(filler.search(text))
+    return bool(filler(text))
 
 
 def later_than_library(question: str, newest_year: int) -> int:

@@ -1,5 +1,5 @@
 """Chinese tokenisation for BM25: jieba search-mode words plus character-bigram tokens (`#` + two characters),
-and the stopwords; the one owner of both conventions."""
+and the stopwords; the one owner of both conventions, and of jieba itself (its segmenter and name tagger)."""
 from __future__ import annotations
 
 import logging
